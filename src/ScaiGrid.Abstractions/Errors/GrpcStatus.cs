@@ -1,0 +1,26 @@
+namespace ScaiGrid.Abstractions.Errors;
+
+/// <summary>
+/// The gRPC status codes ScaiGrid maps its errors to. Values equal Grpc.Core.StatusCode so the
+/// gRPC layer can cast without a dependency on Grpc in this SDK.
+/// </summary>
+public enum GrpcStatus
+{
+    Ok = 0,
+    Cancelled = 1,
+    Unknown = 2,
+    InvalidArgument = 3,
+    DeadlineExceeded = 4,
+    NotFound = 5,
+    AlreadyExists = 6,
+    PermissionDenied = 7,
+    ResourceExhausted = 8,
+    FailedPrecondition = 9,
+    Aborted = 10,
+    OutOfRange = 11,
+    Unimplemented = 12,
+    Internal = 13,
+    Unavailable = 14,
+    DataLoss = 15,
+    Unauthenticated = 16,
+}
