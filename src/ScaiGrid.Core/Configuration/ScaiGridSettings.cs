@@ -1,0 +1,308 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using ScaiGrid.Abstractions.Storage;
+using ScaiGrid.Core.Storage;
+
+namespace ScaiGrid.Core.Configuration;
+
+public enum RuntimeMode
+{
+    Http,
+    Grpc,
+    Worker,
+    Migrate,
+}
+
+public enum LogFormat
+{
+    Text,
+    Json,
+}
+
+/// <summary>
+/// Everything ScaiGrid reads from its environment (<c>SCAIGRID_*</c>), parsed and checked once at start.
+/// docs/configuration.md lists each variable with its default; keep the two in step.
+/// </summary>
+public sealed record ScaiGridSettings
+{
+    public const string DefaultHttpUrls = "http://127.0.0.1:8000";
+    public const string DefaultGrpcUrls = "http://127.0.0.1:50051";
+
+    public RuntimeMode Mode { get; init; } = RuntimeMode.Http;
+
+    /// <summary><c>development</c> (default) or <c>production</c>.</summary>
+    public bool IsProduction { get; init; }
+
+    public required DatabaseUrl Database { get; init; }
+
+    /// <summary>StackExchange.Redis configuration, or null for in-process state.</summary>
+    public string? RedisConfiguration { get; init; }
+
+    public string? RedisDisplay { get; init; }
+
+    public bool AuthDisabled { get; init; }
+
+    /// <summary>The 32-byte key that encrypts provider credentials.</summary>
+    public required byte[] SecretKey { get; init; }
+
+    /// <summary>Where the key came from, for the start-up log ("SCAIGRID_SECRET_KEY" or a file path).</summary>
+    public string SecretKeySource { get; init; } = "SCAIGRID_SECRET_KEY";
+
+    public string? ConfigFile { get; init; }
+
+    public IReadOnlyList<string> Modules { get; init; } = [];
+
+    public string? ModulePath { get; init; }
+
+    public string DataDirectory { get; init; } = Path.GetFullPath("data");
+
+    public string HttpUrls { get; init; } = DefaultHttpUrls;
+
+    public string GrpcUrls { get; init; } = DefaultGrpcUrls;
+
+    public long MaxRequestBodyBytes { get; init; } = 32L * 1024 * 1024;
+
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    public string LogLevel { get; init; } = "Information";
+
+    /// <summary>Migrate at start of <c>http</c>: the default on SQLite; on servers migration is an explicit step.</summary>
+    public bool AutoMigrate { get; init; }
+
+    /// <summary>
+    /// Reads the settings from <paramref name="env"/> (normally the process environment). Throws
+    /// <see cref="ConfigurationException"/> naming the first variable that is wrong.
+    /// </summary>
+    public static ScaiGridSettings FromEnvironment(IReadOnlyDictionary<string, string?> env, string? urlsOverride = null)
+    {
+        string? Get(string name) => env.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+
+        var mode = Get("SCAIGRID_MODE") is { } m ? ParseMode(m) : RuntimeMode.Http;
+        var envName = (Get("SCAIGRID_ENV") ?? "development").ToLowerInvariant();
+        if (envName is not ("development" or "production"))
+        {
+            throw new ConfigurationException("SCAIGRID_ENV", $"unknown environment '{envName}' (expected development or production)");
+        }
+
+        var production = envName == "production";
+        var dataDir = Path.GetFullPath(Get("SCAIGRID_DATA_DIR") ?? "data");
+
+        DatabaseUrl database;
+        try
+        {
+            database = DatabaseUrl.Parse(Get("SCAIGRID_DATABASE_URL") ?? "sqlite:" + Path.Combine(dataDir, "scaigrid.db"));
+        }
+        catch (FormatException ex)
+        {
+            throw new ConfigurationException("SCAIGRID_DATABASE_URL", ex.Message);
+        }
+
+        var (redis, redisDisplay) = ParseRedis(Get("SCAIGRID_REDIS_URL"));
+        var authDisabled = ParseBool(Get("SCAIGRID_AUTH_DISABLED"), "SCAIGRID_AUTH_DISABLED", false);
+        if (authDisabled && production)
+        {
+            throw new ConfigurationException("SCAIGRID_AUTH_DISABLED", "must not be true when SCAIGRID_ENV=production");
+        }
+
+        var (key, keySource) = ResolveSecretKey(Get("SCAIGRID_SECRET_KEY"), database, production, dataDir);
+
+        var configFile = Get("SCAIGRID_CONFIG_FILE");
+        if (configFile is not null && !File.Exists(configFile))
+        {
+            throw new ConfigurationException("SCAIGRID_CONFIG_FILE", $"file '{configFile}' does not exist");
+        }
+
+        var modules = (Get("SCAIGRID_MODULES") ?? string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+        var logFormat = (Get("SCAIGRID_LOG_FORMAT") ?? "text").ToLowerInvariant() switch
+        {
+            "text" => LogFormat.Text,
+            "json" => LogFormat.Json,
+            var other => throw new ConfigurationException("SCAIGRID_LOG_FORMAT", $"unknown format '{other}' (expected text or json)"),
+        };
+
+        var logLevel = Get("SCAIGRID_LOG_LEVEL") ?? "Information";
+        if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(logLevel, ignoreCase: true, out _))
+        {
+            throw new ConfigurationException("SCAIGRID_LOG_LEVEL", $"unknown level '{logLevel}' (expected Trace, Debug, Information, Warning, Error, Critical)");
+        }
+
+        var maxBody = Get("SCAIGRID_MAX_BODY_BYTES") is { } mb
+            ? (long.TryParse(mb, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1024 ? n : throw new ConfigurationException("SCAIGRID_MAX_BODY_BYTES", $"'{mb}' is not a whole number of bytes ≥ 1024"))
+            : 32L * 1024 * 1024;
+
+        var urls = urlsOverride ?? Get("ASPNETCORE_URLS") ?? Get("SCAIGRID_HTTP_URLS") ?? DefaultHttpUrls;
+        ValidateUrls(urls, urlsOverride is null && Get("ASPNETCORE_URLS") is not null ? "ASPNETCORE_URLS" : "--urls");
+        var grpcUrls = Get("SCAIGRID_GRPC_URLS") ?? DefaultGrpcUrls;
+        ValidateUrls(grpcUrls, "SCAIGRID_GRPC_URLS");
+
+        var modulePath = Get("SCAIGRID_MODULE_PATH");
+        if (modulePath is not null && !Directory.Exists(modulePath))
+        {
+            throw new ConfigurationException("SCAIGRID_MODULE_PATH", $"directory '{modulePath}' does not exist");
+        }
+
+        return new ScaiGridSettings
+        {
+            Mode = mode,
+            IsProduction = production,
+            Database = database,
+            RedisConfiguration = redis,
+            RedisDisplay = redisDisplay,
+            AuthDisabled = authDisabled,
+            SecretKey = key,
+            SecretKeySource = keySource,
+            ConfigFile = configFile,
+            Modules = modules,
+            ModulePath = modulePath,
+            DataDirectory = dataDir,
+            HttpUrls = urls,
+            GrpcUrls = grpcUrls,
+            MaxRequestBodyBytes = maxBody,
+            LogFormat = logFormat,
+            LogLevel = logLevel,
+            AutoMigrate = ParseBool(Get("SCAIGRID_AUTO_MIGRATE"), "SCAIGRID_AUTO_MIGRATE", database.Engine == DatabaseEngine.Sqlite),
+        };
+    }
+
+    public static RuntimeMode ParseMode(string value) => value.ToLowerInvariant() switch
+    {
+        "http" => RuntimeMode.Http,
+        "grpc" => RuntimeMode.Grpc,
+        "worker" => RuntimeMode.Worker,
+        "migrate" => RuntimeMode.Migrate,
+        _ => throw new ConfigurationException("SCAIGRID_MODE", $"unknown mode '{value}' (expected http, grpc, worker or migrate)"),
+    };
+
+    private static bool ParseBool(string? value, string variable, bool fallback) => value?.ToLowerInvariant() switch
+    {
+        null => fallback,
+        "true" or "1" or "yes" or "on" => true,
+        "false" or "0" or "no" or "off" => false,
+        _ => throw new ConfigurationException(variable, $"'{value}' is not a boolean (expected true or false)"),
+    };
+
+    private static void ValidateUrls(string urls, string variable)
+    {
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new ConfigurationException(variable, $"'{url}' is not an http(s) URL such as http://127.0.0.1:8000");
+            }
+        }
+    }
+
+    private static (string? Configuration, string? Display) ParseRedis(string? url)
+    {
+        if (url is null)
+        {
+            return (null, null);
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("redis" or "rediss") || uri.Host.Length == 0)
+        {
+            throw new ConfigurationException("SCAIGRID_REDIS_URL", $"expected redis://[:password@]host[:port][/db], got '{Redact(url)}'");
+        }
+
+        var parts = new List<string> { $"{uri.Host}:{(uri.Port > 0 ? uri.Port : 6379)}", "abortConnect=false" };
+        if (uri.Scheme == "rediss")
+        {
+            parts.Add("ssl=true");
+        }
+
+        if (uri.UserInfo.Length > 0)
+        {
+            var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
+            var user = colon < 0 ? string.Empty : Uri.UnescapeDataString(uri.UserInfo[..colon]);
+            var password = Uri.UnescapeDataString(colon < 0 ? uri.UserInfo : uri.UserInfo[(colon + 1)..]);
+            if (user.Length > 0)
+            {
+                parts.Add("user=" + user);
+            }
+
+            parts.Add("password=" + password);
+        }
+
+        var path = uri.AbsolutePath.Trim('/');
+        if (path.Length > 0)
+        {
+            if (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out var db))
+            {
+                throw new ConfigurationException("SCAIGRID_REDIS_URL", $"database '{path}' is not a number");
+            }
+
+            parts.Add("defaultDatabase=" + db.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return (string.Join(',', parts), Redact(url));
+    }
+
+    private static string Redact(string url)
+    {
+        var at = url.LastIndexOf('@');
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        return at > 0 && scheme > 0 && at > scheme ? url[..(scheme + 3)] + "***@" + url[(at + 1)..] : url;
+    }
+
+    /// <summary>
+    /// The key must be shared by every replica, so it is required on server databases and in production.
+    /// On the embedded default (SQLite, development) one is generated once into the data directory.
+    /// </summary>
+    private static (byte[] Key, string Source) ResolveSecretKey(string? value, DatabaseUrl database, bool production, string dataDir)
+    {
+        if (value is not null)
+        {
+            return (DecodeKey(value) ?? throw new ConfigurationException("SCAIGRID_SECRET_KEY", "must be 32 random bytes as base64 (44 characters) or hex (64 characters); generate one with `openssl rand -base64 32`"), "SCAIGRID_SECRET_KEY");
+        }
+
+        if (production || database.Engine != DatabaseEngine.Sqlite)
+        {
+            throw new ConfigurationException("SCAIGRID_SECRET_KEY", "is required in production and with a server database (every replica must share it); generate one with `openssl rand -base64 32`");
+        }
+
+        var path = Path.Combine(dataDir, "secret.key");
+        if (File.Exists(path))
+        {
+            return (DecodeKey(File.ReadAllText(path).Trim()) ?? throw new ConfigurationException("SCAIGRID_SECRET_KEY", $"the generated key file '{path}' is corrupt"), path);
+        }
+
+        Directory.CreateDirectory(dataDir);
+        var key = RandomNumberGenerator.GetBytes(32);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        try
+        {
+            using var stream = new FileStream(path, options);
+            using var writer = new StreamWriter(stream);
+            writer.Write(Convert.ToBase64String(key));
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first; use theirs.
+            return (DecodeKey(File.ReadAllText(path).Trim())!, path);
+        }
+
+        return (key, path);
+    }
+
+    private static byte[]? DecodeKey(string value)
+    {
+        try
+        {
+            var bytes = value.Length == 64 ? Convert.FromHexString(value) : Convert.FromBase64String(value);
+            return bytes.Length == 32 ? bytes : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
