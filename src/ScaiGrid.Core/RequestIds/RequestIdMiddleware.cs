@@ -1,0 +1,71 @@
+using System.Collections;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using ScaiGrid.Core.Storage;
+
+namespace ScaiGrid.Core.RequestIds;
+
+/// <summary>
+/// The first step of every request: keep a well-formed incoming <c>X-Request-ID</c> or make one, put it
+/// in the response header and in a logging scope so every log line of the request carries it. The id is
+/// also the request's <see cref="HttpContext.TraceIdentifier"/>, which the error writer reads.
+/// </summary>
+public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
+{
+    public const string HeaderName = "X-Request-ID";
+    private const int MaxLength = 128;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var incoming = context.Request.Headers[HeaderName];
+        var id = incoming.Count == 1 && IsWellFormed(incoming[0]) ? incoming[0]! : Ids.New("req");
+        context.TraceIdentifier = id;
+        context.Response.Headers[HeaderName] = id;
+        return InvokeInScopeAsync(context, id);
+    }
+
+    /// <summary>Letters, digits and <c>._:-</c>, 1–128 characters: safe to echo into headers and logs.</summary>
+    public static bool IsWellFormed(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value.Length > MaxLength)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task InvokeInScopeAsync(HttpContext context, string id)
+    {
+        using (logger.BeginScope(new RequestScope(id)))
+        {
+            await next(context).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A one-field scope: renders as <c>RequestId:…</c> in text logs and a <c>RequestId</c> property in JSON logs.</summary>
+    private sealed class RequestScope(string requestId) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public int Count => 1;
+
+        public KeyValuePair<string, object?> this[int index] =>
+            index == 0 ? new("RequestId", requestId) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => "RequestId:" + requestId;
+    }
+}
