@@ -54,6 +54,9 @@ public sealed record ScaiGridSettings
 
     public string? ModulePath { get; init; }
 
+    /// <summary>Every <c>SCAIGRID_MODULE_{ID}_*</c> variable, for the modules' own configuration sections.</summary>
+    public IReadOnlyDictionary<string, string> ModuleVariables { get; init; } = new Dictionary<string, string>();
+
     public string DataDirectory { get; init; } = Path.GetFullPath("data");
 
     public string HttpUrls { get; init; } = DefaultHttpUrls;
@@ -158,6 +161,9 @@ public sealed record ScaiGridSettings
             ConfigFile = configFile,
             Modules = modules,
             ModulePath = modulePath,
+            ModuleVariables = env
+                .Where(p => p.Key.StartsWith("SCAIGRID_MODULE_", StringComparison.Ordinal) && p.Key != "SCAIGRID_MODULE_PATH" && p.Value is not null)
+                .ToDictionary(p => p.Key, p => p.Value!, StringComparer.Ordinal),
             DataDirectory = dataDir,
             HttpUrls = urls,
             GrpcUrls = grpcUrls,

@@ -5,6 +5,7 @@ using ScaiGrid.Abstractions.State;
 using ScaiGrid.Abstractions.Storage;
 using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Configuration;
+using ScaiGrid.Core.Configuration.Declarative;
 using ScaiGrid.Core.Events;
 using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Observability;
@@ -43,6 +44,8 @@ public static class CoreServiceCollectionExtensions
         }
 
         services.AddSingleton<IEventBus, InProcessEventBus>();
+        services.AddSingleton<ConfigApplier>();
+        services.AddSingleton<IStartupStep, ConfigFileStartupStep>();
         services.AddCoreHealthContributors();
         modules.ConfigureServices(services);
         return services;

@@ -11,6 +11,7 @@ using ScaiGrid.Abstractions.Events;
 using ScaiGrid.Abstractions.Modules;
 using ScaiGrid.Abstractions.State;
 using ScaiGrid.Abstractions.Storage;
+using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Storage;
 using ScaiGrid.Core.Storage.Migrations;
 
@@ -59,11 +60,19 @@ public sealed class ModuleRuntime
         Events = services.GetRequiredService<IEventBus>(),
         HttpClientFactory = services.GetRequiredService<IHttpClientFactory>(),
         Logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("ScaiGrid.Modules." + module.Id),
-        Configuration = new ConfigurationBuilder()
-            .AddEnvironmentVariables($"SCAIGRID_MODULE_{module.Id.ToUpperInvariant()}_")
-            .Build(),
+        Configuration = ModuleConfiguration(services.GetRequiredService<ScaiGridSettings>(), module.Id),
         Services = services,
     };
+
+    /// <summary>The module's settings: <c>SCAIGRID_MODULE_{ID}_KEY</c> becomes <c>KEY</c> (<c>__</c> nests sections).</summary>
+    private static IConfiguration ModuleConfiguration(ScaiGridSettings settings, string moduleId)
+    {
+        var prefix = $"SCAIGRID_MODULE_{moduleId.ToUpperInvariant()}_";
+        var values = settings.ModuleVariables
+            .Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(p => new KeyValuePair<string, string?>(p.Key[prefix.Length..].Replace("__", ":", StringComparison.Ordinal), p.Value));
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
 
     /// <summary>Initialises each module in order and records its version in <c>module_state</c>.</summary>
     public async Task InitializeAsync(IServiceProvider services, CancellationToken cancellationToken)

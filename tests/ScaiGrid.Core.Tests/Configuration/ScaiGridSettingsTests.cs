@@ -50,7 +50,10 @@ public sealed class ScaiGridSettingsTests : IDisposable
         var file = Path.Combine(_dataDir, "secret.key");
         Assert.True(File.Exists(file));
         Assert.Equal(first.SecretKey, second.SecretKey);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
     }
 
     [Theory]

@@ -121,7 +121,7 @@ public sealed class HttpFoundationTests : IAsyncLifetime
         Assert.Equal("hello from the sample module", hello!["message"]);
 
         Assert.Equal(HttpStatusCode.Created, (await _server.Client.PostAsync("/v1/modules/sample/notes/first", null)).StatusCode);
-        Assert.Equal(["first"], await _server.Client.GetFromJsonAsync<string[]>("/v1/modules/sample/notes"));
+        Assert.Equal(["first"], (await _server.Client.GetFromJsonAsync<string[]>("/v1/modules/sample/notes"))!);
 
         var state = _server.Services.GetRequiredService<IStateStore>();
         Assert.Equal("sample", await state.GetAsync("sample:initialised"));
