@@ -35,14 +35,14 @@ internal static class GeminiStreamParser
                 throw GeminiErrors.FromStreamChunk(error);
             }
 
+            // Throws CONTENT_FILTERED for a prompt blocked before any candidate, before anything is yielded.
+            var candidate = GeminiChatTranslator.FirstCandidate(chunk);
             if (!started)
             {
                 started = true;
                 yield return new StreamStarted(chunk.ResponseId, chunk.ModelVersion);
             }
 
-            // Throws CONTENT_FILTERED for a prompt blocked before any candidate.
-            var candidate = GeminiChatTranslator.FirstCandidate(chunk);
             foreach (var part in candidate?.Content?.Parts ?? [])
             {
                 if (part.FunctionCall is { } call)
