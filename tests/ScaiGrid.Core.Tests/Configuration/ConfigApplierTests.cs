@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using LinqToDB;
 using LinqToDB.Async;
+using LinqToDB.Data;
 using ScaiGrid.Core.Accounting;
 using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Configuration.Declarative;
@@ -293,6 +294,29 @@ public sealed class ConfigApplierTests
         Assert.Contains("created model openai/gpt-4o", result.Changes);
         Assert.Contains("created service_token infer-node-1 (generated)", result.Changes);
         Assert.Empty(result.GeneratedCredentials);
+        Assert.Equal(before, await DatabaseDump.TakeAsync(db));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task ApplyAsync_DatabaseFailsMidway_RollsBackEveryEarlierWrite(string engine)
+    {
+        await using var db = await TestDatabase.CreateAsync(engine);
+        await using (var dc = db.Database.Open())
+        {
+            // Service tokens are applied last: everything else has been written when this insert fails.
+            await dc.ExecuteAsync(engine == "sqlite"
+                ? "CREATE TRIGGER refuse_tokens BEFORE INSERT ON service_tokens BEGIN SELECT RAISE(ABORT, 'refused by test'); END;"
+                : "CREATE TRIGGER refuse_tokens BEFORE INSERT ON service_tokens FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test'");
+        }
+
+        var before = await DatabaseDump.TakeAsync(db);
+        var yaml = Example + "\nservice_tokens: [ { name: infer-node-1, services: [scaiinfer] } ]\n";
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => Applier(db).ApplyAsync(yaml, Env(), false, CancellationToken.None));
+
+        Assert.IsNotType<ConfigFileException>(error);
+        Assert.Contains("refused by test", error.Message, StringComparison.Ordinal);
         Assert.Equal(before, await DatabaseDump.TakeAsync(db));
     }
 

@@ -75,13 +75,18 @@ public sealed class ConfigApplier(ScaiGridDatabase database, SecretProtector pro
         dryRun ? transaction.RollbackAsync(cancellationToken) : transaction.CommitAsync(cancellationToken);
 
     /// <summary>
-    /// Drops validator problems at or under a path the reader already reported: a value that failed to
-    /// read (an unset variable, "abc" for a number) is absent to the validator, which would add a
-    /// misleading "required" for the same field.
+    /// Drops validator problems on the same field as a reading problem, or above or below it: a value that
+    /// failed to read (an unset variable, "abc" for a number) is absent to the validator, which would add
+    /// a misleading "required" for that field, or "give rpm, tpm or both" for the mapping holding it.
     /// </summary>
     private static IEnumerable<ConfigProblem> WithoutEchoes(IReadOnlyList<ConfigProblem> validation, List<ConfigProblem> reading)
     {
-        var paths = reading.Select(p => p.Path).ToHashSet(StringComparer.Ordinal);
-        return validation.Where(p => !paths.Any(read => p.Path == read || p.Path.StartsWith(read + ".", StringComparison.Ordinal) || p.Path.StartsWith(read + "[", StringComparison.Ordinal)));
+        var paths = reading.Select(p => p.Path).ToList();
+        return validation.Where(p => !paths.Any(read => Related(read, p.Path)));
     }
+
+    private static bool Related(string a, string b) => a == b || Contains(a, b) || Contains(b, a);
+
+    private static bool Contains(string outer, string inner) =>
+        inner.Length > outer.Length && inner.StartsWith(outer, StringComparison.Ordinal) && inner[outer.Length] is '.' or '[';
 }

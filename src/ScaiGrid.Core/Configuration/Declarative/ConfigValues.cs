@@ -19,6 +19,9 @@ internal static partial class ConfigValues
     public const string WeightedStrategy = "weighted";
     private const decimal NanoPerUnit = 1_000_000_000m;
 
+    // The width of providers.base_url: SQLite would store more, MariaDB would refuse it mid-apply.
+    private const int MaxBaseUrlLength = 1000;
+
     public static IReadOnlyList<string> Strategies { get; } = [PriorityStrategy, WeightedStrategy];
     public static IReadOnlyList<string> SystemPromptModes { get; } = ["prefix", "suffix", "replace", "template"];
     public static IReadOnlyList<string> Periods { get; } = ["daily", "monthly", "total"];
@@ -86,6 +89,11 @@ internal static partial class ConfigValues
     /// </summary>
     public static string? BaseUrlProblem(string value)
     {
+        if (value.Length > MaxBaseUrlLength)
+        {
+            return $"is longer than {MaxBaseUrlLength} characters";
+        }
+
         if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
         {
             return "must be an absolute URL such as https://api.example.com/v1";

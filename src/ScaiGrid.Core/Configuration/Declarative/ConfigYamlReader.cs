@@ -83,8 +83,9 @@ internal sealed partial class ConfigYamlReader
                 return null;
             }
 
-            var text = Substitute(scalar.Value ?? string.Empty, path);
-            return text is null ? null : Convert(text, target, path);
+            var raw = scalar.Value ?? string.Empty;
+            var text = Substitute(raw, path);
+            return text is null ? null : Convert(text, raw, target, path);
         }
 
         if (target.IsGenericType && target.GetGenericTypeDefinition() == typeof(List<>))
@@ -207,15 +208,17 @@ internal sealed partial class ConfigYamlReader
         return null;
     }
 
-    private object? Convert(string text, Type target, string path)
+    /// <summary><paramref name="raw"/> is the value as written, quoted in problems instead of the substituted text.</summary>
+    private object? Convert(string text, string raw, Type target, string path)
     {
         if (target == typeof(string))
         {
             return text;
         }
 
-        // Numbers may carry '_' separators (200_000) as in YAML 1.1; the reader never quotes a string field,
-        // and credentials are strings, so echoing a bad number or boolean cannot leak a secret.
+        // Numbers may carry '_' separators (200_000) as in YAML 1.1. Problems quote the value as written, not
+        // as substituted: `rpm: ${OPENAI_API_KEY}` by mistake must not print the key. String fields (all
+        // credentials among them) are never quoted.
         var number = text.Replace("_", string.Empty, StringComparison.Ordinal).Trim();
         if (target == typeof(bool))
         {
@@ -224,7 +227,7 @@ internal sealed partial class ConfigYamlReader
                 return flag;
             }
 
-            Problem(path, $"expected true or false, got '{Shorten(text)}'");
+            Problem(path, $"expected true or false, got '{Shorten(raw)}'");
         }
         else if (target == typeof(int))
         {
@@ -233,7 +236,7 @@ internal sealed partial class ConfigYamlReader
                 return value;
             }
 
-            Problem(path, $"expected a whole number up to {int.MaxValue}, got '{Shorten(text)}'");
+            Problem(path, $"expected a whole number up to {int.MaxValue}, got '{Shorten(raw)}'");
         }
         else if (target == typeof(long))
         {
@@ -242,7 +245,7 @@ internal sealed partial class ConfigYamlReader
                 return value;
             }
 
-            Problem(path, $"expected a whole number, got '{Shorten(text)}'");
+            Problem(path, $"expected a whole number, got '{Shorten(raw)}'");
         }
         else if (decimal.TryParse(number, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var amount))
         {
@@ -250,7 +253,7 @@ internal sealed partial class ConfigYamlReader
         }
         else
         {
-            Problem(path, $"expected a number, got '{Shorten(text)}'");
+            Problem(path, $"expected a number, got '{Shorten(raw)}'");
         }
 
         return null;
@@ -293,7 +296,8 @@ internal sealed partial class ConfigYamlReader
             var name = raw[(i + 2)..close];
             if (!VariableName().IsMatch(name))
             {
-                Problem(path, $"'{Shorten(name)}' is not an environment variable name (letters, digits, _)");
+                // Not quoted: in a credential, a stray "${" would otherwise print part of the secret.
+                Problem(path, "malformed ${…}: a variable name is letters, digits and _, not starting with a digit");
                 ok = false;
             }
             else if (_environment(name) is { } value)
