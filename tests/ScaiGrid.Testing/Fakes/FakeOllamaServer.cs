@@ -93,6 +93,8 @@ public sealed class FakeOllamaServer : FakeUpstreamServer
                 await Line(Partial(new { role = "assistant", content = piece }));
                 if (first && scenario.Kind == FakeScenarioKind.DropMidStream)
                 {
+                    // A reset discards bytes the client has not read yet; let the first chunk land.
+                    await Task.Delay(100, CancellationToken.None);
                     Drop(context);
                     return;
                 }

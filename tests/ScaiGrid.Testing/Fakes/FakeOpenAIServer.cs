@@ -375,6 +375,8 @@ public sealed class FakeOpenAIServer(FakeOpenAIFlavor flavor = FakeOpenAIFlavor.
             await Send(Chunk(new { content = piece }, null));
             if (first && scenario.Kind == FakeScenarioKind.DropMidStream)
             {
+                // A reset discards bytes the client has not read yet; let the first chunk land.
+                await Task.Delay(100, CancellationToken.None);
                 Drop(context);
                 return;
             }
