@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -416,10 +417,19 @@ public sealed class FakeOpenAIServer(FakeOpenAIFlavor flavor = FakeOpenAIFlavor.
             : body.TryGetProperty("output_dimension", out var od) && od.ValueKind == JsonValueKind.Number ? od.GetInt32()
             : EmbeddingDimensions;
         var tokens = inputs.Sum(i => 1 + (i.Length / 4));
+
+        // API reference, "encoding_format": base64 carries the little-endian float32 bytes (the
+        // official SDKs ask for it by default).
+        var base64 = body.TryGetProperty("encoding_format", out var ef) && ef.ValueEquals("base64");
         return new
         {
             @object = "list",
-            data = inputs.Select((text, index) => new { @object = "embedding", index, embedding = Vector(text, dimensions) }).ToArray(),
+            data = inputs.Select((text, index) => new
+            {
+                @object = "embedding",
+                index,
+                embedding = base64 ? (object)Convert.ToBase64String(MemoryMarshal.AsBytes(Vector(text, dimensions).AsSpan())) : Vector(text, dimensions),
+            }).ToArray(),
             model = body.TryGetProperty("model", out var m) ? m.GetString() : null,
             usage = new { prompt_tokens = tokens, total_tokens = tokens },
         };
