@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ScaiGrid.Abstractions.Providers;
+using ScaiGrid.Providers.Anthropic;
 using ScaiGrid.Providers.AzureOpenAI;
+using ScaiGrid.Providers.Gemini;
 using ScaiGrid.Providers.Http;
 using ScaiGrid.Providers.Mistral;
 using ScaiGrid.Providers.Ollama;
@@ -34,6 +36,8 @@ public static class ProvidersServiceCollectionExtensions
         services.AddSingleton<IProvider, QwenProvider>();
         services.AddSingleton<IProvider, OpenAICompatibleProvider>();
         services.AddSingleton<IProvider, OllamaProvider>();
+        services.AddSingleton<IProvider, AnthropicProvider>();
+        services.AddSingleton<IProvider, GeminiProvider>();
 
         services.AddSingleton<ProviderRegistry>();
         return services;

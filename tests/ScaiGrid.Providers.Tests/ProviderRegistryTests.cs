@@ -10,13 +10,13 @@ namespace ScaiGrid.Providers.Tests;
 public sealed class ProviderRegistryTests
 {
     [Fact]
-    public void AddScaiGridProviders_Resolves_EveryOpenAIFamilyTypeAndOllama()
+    public void AddScaiGridProviders_Resolves_EveryHttpProviderType()
     {
         using var services = new ServiceCollection().AddScaiGridProviders().BuildServiceProvider();
 
         var registry = services.GetRequiredService<ProviderRegistry>();
 
-        foreach (var type in new[] { ProviderTypes.OpenAI, ProviderTypes.AzureOpenAI, ProviderTypes.Mistral, ProviderTypes.Qwen, ProviderTypes.OpenAICompatible, ProviderTypes.Ollama })
+        foreach (var type in new[] { ProviderTypes.OpenAI, ProviderTypes.AzureOpenAI, ProviderTypes.Mistral, ProviderTypes.Qwen, ProviderTypes.OpenAICompatible, ProviderTypes.Ollama, ProviderTypes.Anthropic, ProviderTypes.Google })
         {
             Assert.True(registry.TryGet(type, out var provider), type);
             Assert.Equal(type, provider.Type);
@@ -28,7 +28,7 @@ public sealed class ProviderRegistryTests
     {
         var collection = new ServiceCollection().AddScaiGridProviders().AddScaiGridProviders();
 
-        Assert.Equal(6, collection.Count(d => d.ServiceType == typeof(IProvider)));
+        Assert.Equal(8, collection.Count(d => d.ServiceType == typeof(IProvider)));
         Assert.Single(collection, d => d.ServiceType == typeof(ProviderRegistry));
     }
 
