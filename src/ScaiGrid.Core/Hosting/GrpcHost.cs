@@ -17,7 +17,7 @@ public static class GrpcHost
 {
     public static WebApplication Build(ScaiGridSettings settings, ModuleRuntime modules, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = settings.IsProduction ? "Production" : "Development" });
         builder.WebHost.UseUrls(settings.GrpcUrls);
         // Kestrel serves h2c only on a port dedicated to HTTP/2 (no TLS to negotiate it with ALPN).
         builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2));

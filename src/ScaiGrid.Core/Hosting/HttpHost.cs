@@ -16,7 +16,7 @@ public static class HttpHost
     /// <param name="configure">Lets tests add services or listen elsewhere before the app is built.</param>
     public static WebApplication Build(ScaiGridSettings settings, ModuleRuntime modules, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = settings.IsProduction ? "Production" : "Development" });
         builder.WebHost.UseUrls(settings.HttpUrls);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
