@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Storage;
@@ -17,7 +18,7 @@ public static class GrpcHost
 {
     public static WebApplication Build(ScaiGridSettings settings, ModuleRuntime modules, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = settings.IsProduction ? "Production" : "Development" });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = Environments.Production });
         builder.WebHost.UseUrls(settings.GrpcUrls);
         // Kestrel serves h2c only on a port dedicated to HTTP/2 (no TLS to negotiate it with ALPN).
         builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2));

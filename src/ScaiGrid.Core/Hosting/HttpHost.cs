@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Errors;
 using ScaiGrid.Core.Modules;
@@ -16,7 +17,7 @@ public static class HttpHost
     /// <param name="configure">Lets tests add services or listen elsewhere before the app is built.</param>
     public static WebApplication Build(ScaiGridSettings settings, ModuleRuntime modules, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = settings.IsProduction ? "Production" : "Development" });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = Environments.Production });
         builder.WebHost.UseUrls(settings.HttpUrls);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

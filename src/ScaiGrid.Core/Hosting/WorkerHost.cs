@@ -13,7 +13,7 @@ public static class WorkerHost
 {
     public static IHost Build(ScaiGridSettings settings, ModuleRuntime modules, Action<HostApplicationBuilder>? configure = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, DisableDefaults = true, EnvironmentName = settings.IsProduction ? "Production" : "Development" });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, DisableDefaults = true, EnvironmentName = Environments.Production });
         builder.Logging.AddScaiGridLogging(settings);
         builder.Services.AddScaiGridCore(settings, modules);
         builder.Services.AddHostedService<BackgroundTaskRunner>();
