@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ScaiGrid.Abstractions.Events;
 using ScaiGrid.Abstractions.Modules;
 using ScaiGrid.Abstractions.Storage;
+using ScaiGrid.Abstractions.Tenancy;
 
 namespace ScaiGrid.Modules.Sample;
 
@@ -41,7 +42,7 @@ public sealed class SampleModule : IScaiGridModule
             await using var db = database.Open();
             await db.InsertAsync(new SampleNote { Text = text }, token: ct);
             return TypedResults.Created();
-        });
+        }).RequirePermission("sample:manage");
         endpoints.MapGet("/notes", async (IScaiGridDatabase database, CancellationToken ct) =>
         {
             await using var db = database.Open();

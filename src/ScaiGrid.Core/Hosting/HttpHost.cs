@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Errors;
 using ScaiGrid.Core.Modules;
@@ -32,7 +33,9 @@ public static class HttpHost
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseMiddleware<AuthenticationMiddleware>();
         app.UseRouting();
+        app.UseMiddleware<PermissionGuardMiddleware>();
         app.MapHealthApi();
         modules.MapEndpoints(app);
         return app;

@@ -122,6 +122,6 @@ public sealed class ModuleRuntime
             throw IsEnabled(moduleId)
                 ? new ScaiGridException(ErrorCodes.NotFound, $"No route matches {context.Request.Method} {context.Request.Path}.")
                 : new ScaiGridException(ErrorCodes.ModuleNotEnabled, $"Module '{moduleId}' is not enabled on this installation.");
-        });
+        }).AllowAnonymous();
     }
 }

@@ -32,7 +32,7 @@ public static class HealthEndpoints
     /// <summary><c>GET /health</c>: every dependency as JSON, 200 when ready and 503 when not; <c>GET /health/live</c>: the process answers.</summary>
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/health/live", () => TypedResults.Json(new Dictionary<string, string> { ["status"] = "alive" }));
+        endpoints.MapGet("/health/live", () => TypedResults.Json(new Dictionary<string, string> { ["status"] = "alive" })).AllowAnonymous();
         endpoints.MapGet("/health", async (HttpContext context, IEnumerable<IHealthContributor> contributors, ScaiGridSettings settings) =>
         {
             var list = contributors.ToList();
@@ -53,7 +53,7 @@ public static class HealthEndpoints
                 ["checks"] = checks,
             };
             return TypedResults.Json(body, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        });
+        }).AllowAnonymous();
         return endpoints;
     }
 

@@ -22,6 +22,7 @@ public sealed class HttpFoundationTests : IAsyncLifetime
     {
         var env = ScaiGridServer.EmbeddedEnvironment();
         env["SCAIGRID_MODULES"] = "sample";
+        env["SCAIGRID_AUTH_DISABLED"] = "true";
         env["SCAIGRID_MAX_BODY_BYTES"] = "2048";
         env["SCAIGRID_MODULE_SAMPLE_GREETING"] = "hi from env";
         _server = await ScaiGridServer.StartAsync(env, new ModuleCatalog([new SampleModule(), new DependentModule()]));

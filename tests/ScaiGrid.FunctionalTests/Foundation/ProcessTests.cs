@@ -130,6 +130,7 @@ public sealed class ProcessTests
     {
         var env = ScaiGridServer.EmbeddedEnvironment();
         env["SCAIGRID_LOG_FORMAT"] = "json";
+        env["SCAIGRID_AUTH_DISABLED"] = "true";
         env["SCAIGRID_MODULE_PATH"] = ModuleDirectory();
         env["SCAIGRID_MODULES"] = "sample";
         var port = Ports.FreeLoopbackPort();
