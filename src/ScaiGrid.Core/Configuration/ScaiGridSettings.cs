@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using ScaiGrid.Abstractions.Storage;
+using ScaiGrid.Core.Dispatch;
 using ScaiGrid.Core.Storage;
 
 namespace ScaiGrid.Core.Configuration;
@@ -68,6 +69,8 @@ public sealed record ScaiGridSettings
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
 
     public string LogLevel { get; init; } = "Information";
+
+    public DispatchOptions Dispatch { get; init; } = new();
 
     /// <summary>Migrate at start of <c>http</c>: the default on SQLite; on servers migration is an explicit step.</summary>
     public bool AutoMigrate { get; init; }
@@ -170,7 +173,53 @@ public sealed record ScaiGridSettings
             MaxRequestBodyBytes = maxBody,
             LogFormat = logFormat,
             LogLevel = logLevel,
+            Dispatch = ParseDispatch(Get),
             AutoMigrate = ParseBool(Get("SCAIGRID_AUTO_MIGRATE"), "SCAIGRID_AUTO_MIGRATE", database.Engine == DatabaseEngine.Sqlite),
+        };
+    }
+
+    private static DispatchOptions ParseDispatch(Func<string, string?> get)
+    {
+        var defaults = new DispatchOptions();
+        TimeSpan Seconds(string variable, TimeSpan fallback, double min, double max)
+        {
+            if (get(variable) is not { } raw)
+            {
+                return fallback;
+            }
+
+            return double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
+                ? TimeSpan.FromSeconds(v)
+                : throw new ConfigurationException(variable, $"'{raw}' is not a number of seconds between {min} and {max}");
+        }
+
+        int Whole(string variable, int fallback, int min, int max)
+        {
+            if (get(variable) is not { } raw)
+            {
+                return fallback;
+            }
+
+            return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
+                ? v
+                : throw new ConfigurationException(variable, $"'{raw}' is not a whole number between {min} and {max}");
+        }
+
+        var ratio = get("SCAIGRID_BREAKER_FAILURE_RATIO") is { } r
+            ? (double.TryParse(r, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && parsed > 0 && parsed <= 1 ? parsed : throw new ConfigurationException("SCAIGRID_BREAKER_FAILURE_RATIO", $"'{r}' is not a ratio in (0, 1]"))
+            : defaults.BreakerFailureRatio;
+        return new DispatchOptions
+        {
+            ConnectTimeout = Seconds("SCAIGRID_DISPATCH_CONNECT_TIMEOUT_S", defaults.ConnectTimeout, 0.1, 300),
+            FirstByteTimeout = Seconds("SCAIGRID_DISPATCH_FIRST_BYTE_TIMEOUT_S", defaults.FirstByteTimeout, 0.1, 3600),
+            TotalTimeout = Seconds("SCAIGRID_DISPATCH_STREAM_TIMEOUT_S", defaults.TotalTimeout, 1, 86400),
+            MaxAttempts = Whole("SCAIGRID_DISPATCH_MAX_ATTEMPTS", defaults.MaxAttempts, 1, 20),
+            MaxRetryAfter = Seconds("SCAIGRID_DISPATCH_MAX_RETRY_AFTER_S", defaults.MaxRetryAfter, 0, 600),
+            BreakerConsecutiveFailures = Whole("SCAIGRID_BREAKER_CONSECUTIVE_FAILURES", defaults.BreakerConsecutiveFailures, 1, 1000),
+            BreakerFailureRatio = ratio,
+            BreakerMinimumThroughput = Whole("SCAIGRID_BREAKER_MIN_THROUGHPUT", defaults.BreakerMinimumThroughput, 1, 100000),
+            BreakerWindow = Seconds("SCAIGRID_BREAKER_WINDOW_S", defaults.BreakerWindow, 1, 3600),
+            BreakerCooldown = Seconds("SCAIGRID_BREAKER_COOLDOWN_S", defaults.BreakerCooldown, 0.1, 3600),
         };
     }
 

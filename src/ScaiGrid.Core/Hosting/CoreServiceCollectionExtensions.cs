@@ -7,6 +7,7 @@ using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Configuration.Declarative;
 using ScaiGrid.Core.Events;
+using ScaiGrid.Core.Inference;
 using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Observability;
 using ScaiGrid.Core.Security;
@@ -46,6 +47,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IEventBus, InProcessEventBus>();
         services.AddSingleton<ConfigApplier>();
         services.AddSingleton<IStartupStep, ConfigFileStartupStep>();
+        services.AddInference(settings);
         services.AddCoreHealthContributors();
         modules.ConfigureServices(services);
         return services;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Errors;
+using ScaiGrid.Core.Inference;
 using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Observability;
 using ScaiGrid.Core.RequestIds;
@@ -37,6 +38,7 @@ public static class HttpHost
         app.UseRouting();
         app.UseMiddleware<PermissionGuardMiddleware>();
         app.MapHealthApi();
+        app.MapInferenceApi();
         modules.MapEndpoints(app);
         return app;
     }

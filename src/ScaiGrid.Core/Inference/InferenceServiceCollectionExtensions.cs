@@ -1,0 +1,33 @@
+using Microsoft.Extensions.DependencyInjection;
+using ScaiGrid.Core.Configuration;
+using ScaiGrid.Core.Dispatch;
+using ScaiGrid.Core.Hosting;
+using ScaiGrid.Core.Models;
+using ScaiGrid.Core.Observability;
+using ScaiGrid.Core.Routing;
+using ScaiGrid.Providers;
+using ScaiGrid.Providers.Http;
+
+namespace ScaiGrid.Core.Inference;
+
+public static class InferenceServiceCollectionExtensions
+{
+    /// <summary>The model catalog, routing, dispatch with circuit breakers, providers and the inference pipeline.</summary>
+    public static IServiceCollection AddInference(this IServiceCollection services, ScaiGridSettings settings)
+    {
+        services.AddSingleton(settings.Dispatch);
+        services.AddSingleton(new UpstreamTimeouts { Connect = settings.Dispatch.ConnectTimeout, FirstByte = settings.Dispatch.FirstByteTimeout });
+        services.AddScaiGridProviders();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ModelCatalogRefresher>();
+        services.AddSingleton<IStartupStep>(sp => sp.GetRequiredService<ModelCatalogRefresher>());
+        services.AddHostedService(sp => sp.GetRequiredService<ModelCatalogRefresher>());
+        services.AddSingleton<CircuitBreakerRegistry>();
+        services.AddSingleton<IHealthContributor>(sp => sp.GetRequiredService<CircuitBreakerRegistry>());
+        services.AddSingleton<RoutingService>();
+        services.AddSingleton<DispatchService>();
+        services.AddSingleton<SystemPromptRewriter>();
+        services.AddSingleton<InferenceService>();
+        return services;
+    }
+}
