@@ -36,15 +36,15 @@ public sealed class ChatRequest
     /// <summary>An end-user identifier the application passes through (OpenAI's <c>user</c>).</summary>
     public string? User { get; init; }
 
-    /// <summary>Returns a copy with other messages (system-prompt rewriting) or another model name.</summary>
-    public ChatRequest With(IReadOnlyList<ChatMessage>? messages = null, string? model = null) => new()
+    /// <summary>Returns a copy with other messages (system-prompt rewriting), model name or output cap.</summary>
+    public ChatRequest With(IReadOnlyList<ChatMessage>? messages = null, string? model = null, int? maxOutputTokens = null) => new()
     {
         Model = model ?? Model,
         Messages = messages ?? Messages,
         Tools = Tools,
         ToolChoice = ToolChoice,
         ParallelToolCalls = ParallelToolCalls,
-        MaxOutputTokens = MaxOutputTokens,
+        MaxOutputTokens = maxOutputTokens ?? MaxOutputTokens,
         Temperature = Temperature,
         TopP = TopP,
         Stop = Stop,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ScaiGrid.Abstractions.Events;
 using ScaiGrid.Abstractions.State;
 using ScaiGrid.Abstractions.Storage;
+using ScaiGrid.Core.Accounting;
 using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Configuration.Declarative;
@@ -48,6 +49,10 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ConfigApplier>();
         services.AddSingleton<IStartupStep, ConfigFileStartupStep>();
         services.AddInference(settings);
+        services.AddAccounting(settings);
+        services.AddSingleton<CatalogRefresher>();
+        services.AddSingleton<IStartupStep>(sp => sp.GetRequiredService<CatalogRefresher>());
+        services.AddHostedService(sp => sp.GetRequiredService<CatalogRefresher>());
         services.AddCoreHealthContributors();
         modules.ConfigureServices(services);
         return services;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using ScaiGrid.Abstractions.Chat;
 using ScaiGrid.Abstractions.Errors;
 using ScaiGrid.Abstractions.Tenancy;
+using ScaiGrid.Core.Accounting;
 using ScaiGrid.Core.Errors;
 using ScaiGrid.Core.Models;
 
@@ -44,7 +45,7 @@ public static class InferenceEndpoints
             return;
         }
 
-        var result = await inference.ChatAsync(caller, request, context.RequestAborted).ConfigureAwait(false);
+        var result = await inference.ChatAsync(caller, request, context.TraceIdentifier, context.RequestAborted).ConfigureAwait(false);
         AddBackendHeader(context, caller, result.Backend);
         context.Response.ContentType = "application/json; charset=utf-8";
         await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
@@ -56,7 +57,7 @@ public static class InferenceEndpoints
     {
         var aborted = context.RequestAborted;
         // Failures until the first content event surface as an ordinary error response (after failover).
-        await using var session = await inference.StreamAsync(caller, request, aborted).ConfigureAwait(false);
+        await using var session = await inference.StreamAsync(caller, request, context.TraceIdentifier, aborted).ConfigureAwait(false);
         AddBackendHeader(context, caller, session.Backend);
         await using var sse = SseWriter.Start(context.Response);
         var requestId = context.TraceIdentifier;
@@ -79,15 +80,18 @@ public static class InferenceEndpoints
                 }
             }
 
+            await session.CompleteAsync(UsageOutcomes.Success, null).ConfigureAwait(false);
             await sse.WriteAsync("done", w => NativeResponseWriter.WriteDone(w, requestId, session.FinishReason ?? FinishReason.Stop, session.Usage), aborted).ConfigureAwait(false);
         }
         catch (ScaiGridException ex)
         {
+            await session.CompleteAsync(UsageOutcomes.UpstreamCut, ex.Code.Code).ConfigureAwait(false);
             await sse.WriteAsync("error", w => NativeResponseWriter.WriteError(w, requestId, ex), aborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (session.TimedOut(aborted))
         {
             var timeout = new ScaiGridException(ErrorCodes.UpstreamTimeout, "The stream exceeded the dispatch time limit.");
+            await session.CompleteAsync(UsageOutcomes.UpstreamCut, timeout.Code.Code).ConfigureAwait(false);
             await sse.WriteAsync("error", w => NativeResponseWriter.WriteError(w, requestId, timeout), aborted).ConfigureAwait(false);
         }
     }
@@ -97,7 +101,7 @@ public static class InferenceEndpoints
         var caller = context.GetCaller();
         var dto = await JsonBody.ReadAsync(context.Request, NativeWireContext.Default.NativeEmbeddingRequestDto, context.RequestAborted).ConfigureAwait(false);
         var request = NativeRequestMapper.ToEmbeddingRequest(dto);
-        var result = await inference.EmbedAsync(caller, request, context.RequestAborted).ConfigureAwait(false);
+        var result = await inference.EmbedAsync(caller, request, context.TraceIdentifier, context.RequestAborted).ConfigureAwait(false);
         AddBackendHeader(context, caller, result.Backend);
         context.Response.ContentType = "application/json; charset=utf-8";
         await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);

@@ -5,6 +5,7 @@ using ScaiGrid.Core.Hosting;
 using ScaiGrid.Core.Models;
 using ScaiGrid.Core.Observability;
 using ScaiGrid.Core.Routing;
+using ScaiGrid.Core.Storage;
 using ScaiGrid.Providers;
 using ScaiGrid.Providers.Http;
 
@@ -19,9 +20,7 @@ public static class InferenceServiceCollectionExtensions
         services.AddSingleton(new UpstreamTimeouts { Connect = settings.Dispatch.ConnectTimeout, FirstByte = settings.Dispatch.FirstByteTimeout });
         services.AddScaiGridProviders();
         services.AddSingleton<ModelCatalog>();
-        services.AddSingleton<ModelCatalogRefresher>();
-        services.AddSingleton<IStartupStep>(sp => sp.GetRequiredService<ModelCatalogRefresher>());
-        services.AddHostedService(sp => sp.GetRequiredService<ModelCatalogRefresher>());
+        services.AddSingleton<ICachedCatalog>(sp => sp.GetRequiredService<ModelCatalog>());
         services.AddSingleton<CircuitBreakerRegistry>();
         services.AddSingleton<IHealthContributor>(sp => sp.GetRequiredService<CircuitBreakerRegistry>());
         services.AddSingleton<RoutingService>();

@@ -57,8 +57,10 @@ public sealed class ModelSnapshot(FrozenDictionary<string, FrontendEntry> fronte
 /// The hot path's source of models, routes, prices and provider credentials: loaded from the database into
 /// memory, replaced atomically on <see cref="ModelEvents.Changed"/> and on a timer — never queried per request.
 /// </summary>
-public sealed partial class ModelCatalog(ScaiGridDatabase database, SecretProtector protector, TimeProvider time, ILogger<ModelCatalog> logger)
+public sealed partial class ModelCatalog(ScaiGridDatabase database, SecretProtector protector, TimeProvider time, ILogger<ModelCatalog> logger) : ICachedCatalog
 {
+    public string Topic => ModelEvents.Changed;
+
     private ModelSnapshot _snapshot = ModelSnapshot.Empty;
 
     public ModelSnapshot Current => Volatile.Read(ref _snapshot);
