@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ScaiGrid.Core.Configuration;
 
 namespace ScaiGrid.Core.Accounting;
 
@@ -8,12 +9,13 @@ namespace ScaiGrid.Core.Accounting;
 /// batches of crashed flushers and reclaims budget reservations whose request died. On shutdown it drains
 /// what this process still holds.
 /// </summary>
-internal sealed partial class UsageFlusher(IUsageBuffer buffer, UsageWriter writer, IBudgetLedger ledger, ILogger<UsageFlusher> logger) : BackgroundService
+internal sealed partial class UsageFlusher(IUsageBuffer buffer, UsageWriter writer, IBudgetLedger ledger, ScaiGridSettings settings, ILogger<UsageFlusher> logger) : BackgroundService
 {
     private const int BatchSize = 500;
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan StaleBatch = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan Housekeeping = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan MaxHousekeeping = TimeSpan.FromSeconds(15);
+
+    private TimeSpan Housekeeping => settings.UsageStaleBatch / 2 < MaxHousekeeping ? settings.UsageStaleBatch / 2 : MaxHousekeeping;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,7 +27,7 @@ internal sealed partial class UsageFlusher(IUsageBuffer buffer, UsageWriter writ
                 if (DateTimeOffset.UtcNow >= nextHousekeeping)
                 {
                     nextHousekeeping = DateTimeOffset.UtcNow + Housekeeping;
-                    await buffer.RequeueStaleAsync(StaleBatch, stoppingToken).ConfigureAwait(false);
+                    await buffer.RequeueStaleAsync(settings.UsageStaleBatch, stoppingToken).ConfigureAwait(false);
                     await ledger.ReclaimExpiredAsync(stoppingToken).ConfigureAwait(false);
                 }
 

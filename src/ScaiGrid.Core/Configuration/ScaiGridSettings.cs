@@ -72,6 +72,9 @@ public sealed record ScaiGridSettings
 
     public DispatchOptions Dispatch { get; init; } = new();
 
+    /// <summary>A usage batch taken by a flusher that has not acknowledged it after this long is requeued (its flusher died).</summary>
+    public TimeSpan UsageStaleBatch { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Migrate at start of <c>http</c>: the default on SQLite; on servers migration is an explicit step.</summary>
     public bool AutoMigrate { get; init; }
 
@@ -174,6 +177,9 @@ public sealed record ScaiGridSettings
             LogFormat = logFormat,
             LogLevel = logLevel,
             Dispatch = ParseDispatch(Get),
+            UsageStaleBatch = Get("SCAIGRID_USAGE_STALE_BATCH_S") is { } stale
+                ? (int.TryParse(stale, NumberStyles.None, CultureInfo.InvariantCulture, out var s) && s is >= 1 and <= 3600 ? TimeSpan.FromSeconds(s) : throw new ConfigurationException("SCAIGRID_USAGE_STALE_BATCH_S", $"'{stale}' is not a whole number of seconds between 1 and 3600"))
+                : TimeSpan.FromSeconds(60),
             AutoMigrate = ParseBool(Get("SCAIGRID_AUTO_MIGRATE"), "SCAIGRID_AUTO_MIGRATE", database.Engine == DatabaseEngine.Sqlite),
         };
     }
