@@ -1,5 +1,3 @@
-using ScaiGrid.Abstractions.Chat;
-using ScaiGrid.Abstractions.Embeddings;
 using ScaiGrid.Abstractions.Providers;
 using ScaiGrid.Providers.Http;
 using ScaiGrid.Providers.OpenAI;
@@ -13,7 +11,7 @@ namespace ScaiGrid.Providers.Mistral;
 /// tool", no <c>user</c>, no <c>stream_options</c> (a stream's last chunk always carries usage), and
 /// <c>output_dimension</c> for embeddings.
 /// </summary>
-public sealed class MistralProvider : IChatProvider, IChatStreamProvider, IEmbeddingProvider, IModelLister
+public sealed class MistralProvider(UpstreamHttpExecutor executor) : OpenAIDialectProvider(executor, Dialect)
 {
     internal static readonly OpenAIDialect Dialect = new()
     {
@@ -26,25 +24,4 @@ public sealed class MistralProvider : IChatProvider, IChatStreamProvider, IEmbed
         SendParticipantName = false,
         EmbeddingDimensionsField = "output_dimension",
     };
-
-    private readonly OpenAIDialectClient _client;
-
-    public MistralProvider(UpstreamHttpExecutor executor)
-    {
-        _client = new OpenAIDialectClient(executor, Dialect);
-    }
-
-    public string Type => ProviderTypes.Mistral;
-
-    public Task<ChatResponse> ChatAsync(ProviderTarget target, ChatRequest request, CancellationToken cancellationToken) =>
-        _client.ChatAsync(target, request, cancellationToken);
-
-    public IAsyncEnumerable<ChatStreamEvent> StreamChatAsync(ProviderTarget target, ChatRequest request, CancellationToken cancellationToken) =>
-        _client.StreamChatAsync(target, request, cancellationToken);
-
-    public Task<EmbeddingResponse> EmbedAsync(ProviderTarget target, EmbeddingRequest request, CancellationToken cancellationToken) =>
-        _client.EmbedAsync(target, request, cancellationToken);
-
-    public Task<IReadOnlyList<string>> ListModelsAsync(ProviderTarget target, CancellationToken cancellationToken) =>
-        _client.ListModelsAsync(target, cancellationToken);
 }

@@ -1,5 +1,3 @@
-using ScaiGrid.Abstractions.Chat;
-using ScaiGrid.Abstractions.Embeddings;
 using ScaiGrid.Abstractions.Providers;
 using ScaiGrid.Providers.Http;
 
@@ -10,7 +8,7 @@ namespace ScaiGrid.Providers.OpenAI;
 /// <c>Authorization: Bearer</c> and optional <c>OpenAI-Organization</c>/<c>OpenAI-Project</c> from the
 /// target's <c>organization</c>/<c>project</c> settings.
 /// </summary>
-public sealed class OpenAIProvider : IChatProvider, IChatStreamProvider, IEmbeddingProvider, IModelLister
+public sealed class OpenAIProvider(UpstreamHttpExecutor executor) : OpenAIDialectProvider(executor, Dialect)
 {
     internal static readonly OpenAIDialect Dialect = new()
     {
@@ -22,25 +20,4 @@ public sealed class OpenAIProvider : IChatProvider, IChatStreamProvider, IEmbedd
         SendStreamOptions = true,
         SendOrganizationHeaders = true,
     };
-
-    private readonly OpenAIDialectClient _client;
-
-    public OpenAIProvider(UpstreamHttpExecutor executor)
-    {
-        _client = new OpenAIDialectClient(executor, Dialect);
-    }
-
-    public string Type => ProviderTypes.OpenAI;
-
-    public Task<ChatResponse> ChatAsync(ProviderTarget target, ChatRequest request, CancellationToken cancellationToken) =>
-        _client.ChatAsync(target, request, cancellationToken);
-
-    public IAsyncEnumerable<ChatStreamEvent> StreamChatAsync(ProviderTarget target, ChatRequest request, CancellationToken cancellationToken) =>
-        _client.StreamChatAsync(target, request, cancellationToken);
-
-    public Task<EmbeddingResponse> EmbedAsync(ProviderTarget target, EmbeddingRequest request, CancellationToken cancellationToken) =>
-        _client.EmbedAsync(target, request, cancellationToken);
-
-    public Task<IReadOnlyList<string>> ListModelsAsync(ProviderTarget target, CancellationToken cancellationToken) =>
-        _client.ListModelsAsync(target, cancellationToken);
 }

@@ -1,5 +1,3 @@
-using ScaiGrid.Abstractions.Chat;
-using ScaiGrid.Abstractions.Embeddings;
 using ScaiGrid.Abstractions.Providers;
 using ScaiGrid.Providers.Http;
 using ScaiGrid.Providers.OpenAI;
@@ -14,7 +12,7 @@ namespace ScaiGrid.Providers.Qwen;
 /// (which the shared parser turns into reasoning deltas). <c>user</c> is not part of its documented
 /// request body, so it is not sent.
 /// </summary>
-public sealed class QwenProvider : IChatProvider, IChatStreamProvider, IEmbeddingProvider, IModelLister
+public sealed class QwenProvider(UpstreamHttpExecutor executor) : OpenAIDialectProvider(executor, Dialect)
 {
     internal static readonly OpenAIDialect Dialect = new()
     {
@@ -23,25 +21,4 @@ public sealed class QwenProvider : IChatProvider, IChatStreamProvider, IEmbeddin
         SendStreamOptions = true,
         SendUser = false,
     };
-
-    private readonly OpenAIDialectClient _client;
-
-    public QwenProvider(UpstreamHttpExecutor executor)
-    {
-        _client = new OpenAIDialectClient(executor, Dialect);
-    }
-
-    public string Type => ProviderTypes.Qwen;
-
-    public Task<ChatResponse> ChatAsync(ProviderTarget target, ChatRequest request, CancellationToken cancellationToken) =>
-        _client.ChatAsync(target, request, cancellationToken);
-
-    public IAsyncEnumerable<ChatStreamEvent> StreamChatAsync(ProviderTarget target, ChatRequest request, CancellationToken cancellationToken) =>
-        _client.StreamChatAsync(target, request, cancellationToken);
-
-    public Task<EmbeddingResponse> EmbedAsync(ProviderTarget target, EmbeddingRequest request, CancellationToken cancellationToken) =>
-        _client.EmbedAsync(target, request, cancellationToken);
-
-    public Task<IReadOnlyList<string>> ListModelsAsync(ProviderTarget target, CancellationToken cancellationToken) =>
-        _client.ListModelsAsync(target, cancellationToken);
 }
