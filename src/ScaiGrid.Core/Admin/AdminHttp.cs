@@ -83,7 +83,8 @@ public static class AdminHttp
             return null;
         }
 
-        if (node.GetValueKind() != JsonValueKind.Number || !node.AsValue().TryGetValue<long>(out var value))
+        // Via the JSON text: a node built in code may hold an int or decimal rather than a parsed number.
+        if (node.GetValueKind() != JsonValueKind.Number || !long.TryParse(node.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
             throw Invalid(name, "must be a whole number");
         }

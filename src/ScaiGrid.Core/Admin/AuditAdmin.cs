@@ -13,7 +13,7 @@ internal static class AuditAdmin
 {
     public static void Map(IEndpointRouteBuilder admin)
     {
-        admin.MapGet("/audit", async (HttpContext h) => AdminHttp.Json(await ListAsync(AdminContext.From(h), h.Request))).RequirePermission(Permissions.AuditRead);
+        admin.MapGet("/audit", async Task<IResult> (HttpContext h) => AdminHttp.Json(await ListAsync(AdminContext.From(h), h.Request))).RequirePermission(Permissions.AuditRead);
     }
 
     public static JsonObject Render(AuditRow a) => new()

@@ -21,13 +21,13 @@ internal static class FrontendModelsAdmin
     public static void Map(IEndpointRouteBuilder admin)
     {
         var g = admin.MapGroup("/frontend_models").RequirePermission(Permissions.ProvidersManage);
-        g.MapGet("", async (HttpContext h) => AdminHttp.Json(await ListAsync(AdminContext.From(h), h.Request)));
+        g.MapGet("", async Task<IResult> (HttpContext h) => AdminHttp.Json(await ListAsync(AdminContext.From(h), h.Request)));
         g.MapGet("/{id}", async (HttpContext h, string id) =>
         {
             var ctx = AdminContext.From(h);
             return AdminHttp.Json(await RenderAsync(ctx, await FindAsync(ctx, id)));
         });
-        g.MapPost("", async (HttpContext h) => AdminHttp.Json(await CreateAsync(AdminContext.From(h), await AdminHttp.ReadObjectAsync(h.Request)), StatusCodes.Status201Created));
+        g.MapPost("", async Task<IResult> (HttpContext h) => AdminHttp.Json(await CreateAsync(AdminContext.From(h), await AdminHttp.ReadObjectAsync(h.Request)), StatusCodes.Status201Created));
         g.MapPatch("/{id}", async (HttpContext h, string id) => AdminHttp.Json(await UpdateAsync(AdminContext.From(h), id, await AdminHttp.ReadObjectAsync(h.Request))));
         g.MapDelete("/{id}", async (HttpContext h, string id) => AdminHttp.Json(await DeleteAsync(AdminContext.From(h), id)));
     }

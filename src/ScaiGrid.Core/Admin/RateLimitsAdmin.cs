@@ -16,9 +16,9 @@ internal static class RateLimitsAdmin
     public static void Map(IEndpointRouteBuilder admin)
     {
         var g = admin.MapGroup("/rate_limits").RequirePermission(Permissions.AdminAccess);
-        g.MapGet("", async (HttpContext h) => AdminHttp.Json(await ListAsync(Context(h), h.Request)));
+        g.MapGet("", async Task<IResult> (HttpContext h) => AdminHttp.Json(await ListAsync(Context(h), h.Request)));
         g.MapGet("/{id}", async (HttpContext h, string id) => AdminHttp.Json(Render(await FindAsync(Context(h), id))));
-        g.MapPost("", async (HttpContext h) => AdminHttp.Json(await CreateAsync(Context(h), await AdminHttp.ReadObjectAsync(h.Request)), StatusCodes.Status201Created));
+        g.MapPost("", async Task<IResult> (HttpContext h) => AdminHttp.Json(await CreateAsync(Context(h), await AdminHttp.ReadObjectAsync(h.Request)), StatusCodes.Status201Created));
         g.MapPatch("/{id}", async (HttpContext h, string id) => AdminHttp.Json(await UpdateAsync(Context(h), id, await AdminHttp.ReadObjectAsync(h.Request))));
         g.MapDelete("/{id}", async (HttpContext h, string id) => AdminHttp.Json(await DeleteAsync(Context(h), id)));
     }
