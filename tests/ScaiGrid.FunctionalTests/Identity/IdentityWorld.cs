@@ -119,7 +119,8 @@ public sealed class IdentityWorld : IAsyncDisposable
 
         using var response = await client.SendAsync(request);
         var raw = await response.Content.ReadAsStringAsync();
-        return ((int)response.StatusCode, raw.Length == 0 ? null : JsonNode.Parse(raw), raw);
+        var json = response.Content.Headers.ContentType?.MediaType == "application/json" && raw.Length > 0 ? JsonNode.Parse(raw) : null;
+        return ((int)response.StatusCode, json, raw);
     }
 
     public static string? ErrorCode(JsonNode? body) => body?["error"]?["code"]?.GetValue<string>();
