@@ -6,6 +6,7 @@ using ScaiGrid.Abstractions.Storage;
 using ScaiGrid.Core.Audit;
 using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Auth.ApiKeys;
+using ScaiGrid.Core.Auth.Jwt;
 using ScaiGrid.Core.Auth.ServiceTokens;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Configuration.Declarative;
@@ -50,7 +51,7 @@ public static class CoreServiceCollectionExtensions
             services.AddSingleton<IEventBus, InProcessEventBus>();
         }
 
-        services.AddIdentity();
+        services.AddIdentity(settings);
         services.AddSingleton<ConfigApplier>();
         services.AddSingleton<IStartupStep, ConfigFileStartupStep>();
         services.AddCoreHealthContributors();
@@ -59,8 +60,15 @@ public static class CoreServiceCollectionExtensions
     }
 
     /// <summary>Credential cache and its refresher, the authenticators (API keys, service tokens, JWT) and the audit log.</summary>
-    private static IServiceCollection AddIdentity(this IServiceCollection services)
+    private static IServiceCollection AddIdentity(this IServiceCollection services, ScaiGridSettings settings)
     {
+        if (settings.Jwt is { } jwt)
+        {
+            services.AddSingleton(jwt);
+            services.AddSingleton<JwksCache>();
+            services.AddSingleton<ICallerAuthenticator, JwtAuthenticator>();
+        }
+
         services.AddSingleton<CredentialCache>();
         services.AddHostedService<CredentialCacheService>();
         services.AddSingleton<LastUsedRecorder>();
