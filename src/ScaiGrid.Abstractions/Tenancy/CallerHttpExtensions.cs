@@ -25,6 +25,13 @@ public static class CallerHttpExtensions
         builder.Add(endpoint => endpoint.Metadata.Add(new RequiredPermissions(permissions)));
         return builder;
     }
+
+    /// <summary>
+    /// An endpoint for internal components: only a service token scoped to <paramref name="service"/> passes;
+    /// API keys, JWTs and admins never hold <c>service:*</c> permissions.
+    /// </summary>
+    public static TBuilder RequireService<TBuilder>(this TBuilder builder, string service)
+        where TBuilder : IEndpointConventionBuilder => builder.RequirePermission(Permissions.Service(service));
 }
 
 /// <summary>Endpoint metadata read by the permission guard.</summary>

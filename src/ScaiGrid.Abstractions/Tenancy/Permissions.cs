@@ -12,8 +12,19 @@ public static class Permissions
     public const string AdminAccess = "admin:access";
     public const string AuditRead = "audit:read";
 
+    /// <summary>Partners and service tokens: platform-wide objects only platform admins manage.</summary>
+    public const string PlatformManage = "platform:manage";
+
+    /// <summary>The prefix of service permissions, which only service tokens carry (never API keys or users).</summary>
+    public const string ServicePrefix = "service:";
+
     public static IReadOnlyList<string> Core { get; } =
-        [ModelsUse, UsageRead, KeysManage, UsersManage, TenantsManage, ProvidersManage, AdminAccess, AuditRead];
+        [ModelsUse, UsageRead, KeysManage, UsersManage, TenantsManage, ProvidersManage, AdminAccess, AuditRead, PlatformManage];
+
+    /// <summary>The permission a service token for <paramref name="service"/> holds, e.g. <c>service:scaiinfer</c>.</summary>
+    public static string Service(string service) => ServicePrefix + service;
+
+    public static bool IsService(string permission) => permission.StartsWith(ServicePrefix, StringComparison.Ordinal);
 }
 
 /// <summary>The built-in roles, widest first.</summary>

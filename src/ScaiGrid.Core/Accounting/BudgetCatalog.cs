@@ -9,7 +9,8 @@ namespace ScaiGrid.Core.Accounting;
 /// <summary>Every budget, in memory, by scope: the pre-check needs no database query.</summary>
 public sealed class BudgetCatalog(ScaiGridDatabase database) : ICachedCatalog
 {
-    public const string ChangedTopic = "budgets.changed";
+    /// <summary>Budgets and rate limits share one invalidation topic (the admin API publishes it).</summary>
+    public const string ChangedTopic = "limits.changed";
     public const string Partner = "partner";
     public const string Tenant = "tenant";
     public const string User = "user";

@@ -25,11 +25,12 @@ public static class RolePermissions
         [Roles.Member] = new HashSet<string>(StringComparer.Ordinal) { Permissions.ModelsUse, Permissions.UsageRead },
     };
 
-    /// <summary>The union of the roles' permissions, plus <paramref name="modulePermissions"/> for platform admins.</summary>
+    /// <summary>The union of the roles' permissions, plus <paramref name="modulePermissions"/> for platform admins. No roles means <c>member</c>.</summary>
     public static IReadOnlySet<string> For(IEnumerable<string> roles, IEnumerable<string>? modulePermissions = null)
     {
         var result = new HashSet<string>(StringComparer.Ordinal);
         var platform = false;
+        var any = false;
         foreach (var role in roles)
         {
             if (Map.TryGetValue(role, out var granted))
@@ -38,11 +39,18 @@ public static class RolePermissions
             }
 
             platform |= role == Roles.PlatformAdmin;
+            any = true;
+        }
+
+        if (!any)
+        {
+            result.UnionWith(Map[Roles.Member]);
         }
 
         if (platform && modulePermissions is not null)
         {
-            result.UnionWith(modulePermissions);
+            // service:* belongs to service tokens alone, even if a module declares one.
+            result.UnionWith(modulePermissions.Where(p => !Permissions.IsService(p)));
         }
 
         return result;

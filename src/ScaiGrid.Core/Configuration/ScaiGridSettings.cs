@@ -43,6 +43,9 @@ public sealed record ScaiGridSettings
 
     public bool AuthDisabled { get; init; }
 
+    /// <summary>JWT bearer validation (<c>SCAIGRID_JWT_*</c>), or null when no identity provider is configured.</summary>
+    public Auth.Jwt.JwtSettings? Jwt { get; init; }
+
     /// <summary>The 32-byte key that encrypts provider credentials.</summary>
     public required byte[] SecretKey { get; init; }
 
@@ -162,6 +165,7 @@ public sealed record ScaiGridSettings
             RedisConfiguration = redis,
             RedisDisplay = redisDisplay,
             AuthDisabled = authDisabled,
+            Jwt = Auth.Jwt.JwtSettings.Parse(Get),
             SecretKey = key,
             SecretKeySource = keySource,
             ConfigFile = configFile,

@@ -4,7 +4,11 @@ using ScaiGrid.Abstractions.Events;
 using ScaiGrid.Abstractions.State;
 using ScaiGrid.Abstractions.Storage;
 using ScaiGrid.Core.Accounting;
+using ScaiGrid.Core.Audit;
 using ScaiGrid.Core.Auth;
+using ScaiGrid.Core.Auth.ApiKeys;
+using ScaiGrid.Core.Auth.Jwt;
+using ScaiGrid.Core.Auth.ServiceTokens;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Configuration.Declarative;
 using ScaiGrid.Core.Events;
@@ -39,13 +43,17 @@ public static class CoreServiceCollectionExtensions
             // abortConnect=false: the process starts while Redis is down and /health says so.
             services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
             services.AddSingleton<IStateStore, RedisStateStore>();
+
+            // Every replica must hear cache invalidations (a revoked key), so events go through Redis too.
+            services.AddSingleton<IEventBus, RedisEventBus>();
         }
         else
         {
             services.AddSingleton<IStateStore, InMemoryStateStore>();
+            services.AddSingleton<IEventBus, InProcessEventBus>();
         }
 
-        services.AddSingleton<IEventBus, InProcessEventBus>();
+        services.AddIdentity(settings);
         services.AddSingleton<ConfigApplier>();
         services.AddSingleton<IStartupStep, ConfigFileStartupStep>();
         services.AddInference(settings);
@@ -55,6 +63,28 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<CatalogRefresher>());
         services.AddCoreHealthContributors();
         modules.ConfigureServices(services);
+        return services;
+    }
+
+    /// <summary>Credential cache and its refresher, the authenticators (API keys, service tokens, JWT) and the audit log.</summary>
+    private static IServiceCollection AddIdentity(this IServiceCollection services, ScaiGridSettings settings)
+    {
+        if (settings.Jwt is { } jwt)
+        {
+            services.AddSingleton(jwt);
+            services.AddSingleton<JwksCache>();
+            services.AddSingleton<ICallerAuthenticator, JwtAuthenticator>();
+        }
+
+        services.AddSingleton<CredentialCache>();
+        services.AddHostedService<CredentialCacheService>();
+        services.AddSingleton<LastUsedRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<LastUsedRecorder>());
+        services.AddSingleton<ICallerAuthenticator, ApiKeyAuthenticator>();
+        services.AddSingleton<ICallerAuthenticator, ServiceTokenAuthenticator>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<AuditLog>());
+        services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
         return services;
     }
 

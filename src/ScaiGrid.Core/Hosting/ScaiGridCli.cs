@@ -44,6 +44,10 @@ public static class ScaiGridCli
         root.Add(apply);
 
         var exit = ExitOk;
+        foreach (var command in IdentityCommands.Create(() => Load(environment, catalog, null), code => exit = code))
+        {
+            root.Add(command);
+        }
         root.SetAction((_, ct) => Guarded(async () => exit = await RunModeAsync(environment, catalog, null, null, ct).ConfigureAwait(false)));
         serve.SetAction((r, ct) => Guarded(async () => exit = await RunModeAsync(environment, catalog, RuntimeMode.Http, r.GetValue(urls), ct).ConfigureAwait(false)));
         grpc.SetAction((_, ct) => Guarded(async () => exit = await RunModeAsync(environment, catalog, RuntimeMode.Grpc, null, ct).ConfigureAwait(false)));

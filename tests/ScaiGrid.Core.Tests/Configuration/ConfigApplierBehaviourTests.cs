@@ -191,7 +191,7 @@ public sealed partial class ConfigApplierBehaviourTests
                 "models[0].routing.backends[0].backend: unknown backend 'nowhere'",
                 "partners[0].tenants[0].users[0].api_keys[0].scopes.models[0]: model 'mine' belongs to tenant 'beta'",
                 "partners[0].tenants[0].users[0].api_keys[0].scopes.models[1]: unknown model 'ghost'",
-                "partners[0].tenants[0].users[0].api_keys[0].scopes.permissions[0]: unknown permission 'models:usee' (core permissions: models:use, usage:read, keys:manage, users:manage, tenants:manage, providers:manage, admin:access, audit:read)",
+                "partners[0].tenants[0].users[0].api_keys[0].scopes.permissions[0]: unknown permission 'models:usee' (core permissions: models:use, usage:read, keys:manage, users:manage, tenants:manage, providers:manage, admin:access, audit:read, platform:manage)",
                 "partners[0].tenants[0].users[0].api_keys[1].name: duplicate key name 'k' (also at partners[0].tenants[0].users[0].api_keys[0].name)",
                 "service_tokens[0].services: required: list the services the token may call",
             ],

@@ -1,0 +1,132 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using LinqToDB;
+using LinqToDB.Async;
+using ScaiGrid.Abstractions.Tenancy;
+using ScaiGrid.Core.Modules;
+using ScaiGrid.Core.Storage;
+using ScaiGrid.Core.Tenancy;
+
+namespace ScaiGrid.Core.Auth;
+
+/// <summary>
+/// Every usable API key and service token, keyed by its stored hash, with the caller each one resolves to
+/// already built. Authentication is a dictionary lookup: no database query per request. The snapshot is
+/// swapped whole on refresh (events, a periodic safety net), so readers never see a half-loaded state.
+/// Keys of disabled users, tenants or partners and revoked credentials are simply absent.
+/// </summary>
+public sealed class CredentialCache(ScaiGridDatabase database, ModuleRuntime modules)
+{
+    private readonly SemaphoreSlim _loadLock = new(1, 1);
+    private volatile Snapshot? _snapshot;
+
+    public sealed record CachedCredential(string Id, string Hash, long? ExpiresAt, CallerContext Caller);
+
+    public sealed record Snapshot(
+        FrozenDictionary<string, CachedCredential> ApiKeys,
+        FrozenDictionary<string, CachedCredential> ServiceTokens,
+        long LoadedAt);
+
+    /// <summary>The current snapshot, loading the first one if no refresh has completed yet.</summary>
+    public ValueTask<Snapshot> GetAsync(CancellationToken cancellationToken) =>
+        _snapshot is { } current ? ValueTask.FromResult(current) : new ValueTask<Snapshot>(FirstLoadAsync(cancellationToken));
+
+    private async Task<Snapshot> FirstLoadAsync(CancellationToken cancellationToken)
+    {
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        return _snapshot!;
+    }
+
+    /// <summary>Reloads everything. Concurrent callers wait for one load and then load again, so a change made before the call is always seen.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _loadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _snapshot = await LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _loadLock.Release();
+        }
+    }
+
+    private async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
+    {
+        var now = UnixMs.Now();
+        await using var db = database.Open();
+        var activeKeys =
+            from k in db.GetTable<ApiKeyRow>()
+            join u in db.GetTable<UserRow>() on k.UserId equals u.Id
+            join t in db.GetTable<TenantRow>() on u.TenantId equals t.Id
+            join p in db.GetTable<PartnerRow>() on t.PartnerId equals p.Id
+            where k.RevokedAt == null && u.IsActive && t.IsActive && p.IsActive && k.TenantId == u.TenantId
+            select new { k.Id, k.KeyHash, k.ExpiresAt, k.ScopesJson, k.UserId, u.TenantId, t.PartnerId };
+        var keys = await activeKeys.ToListAsync(cancellationToken).ConfigureAwait(false);
+        var roles = await db.GetTable<UserRoleRow>()
+            .Where(r => activeKeys.Select(k => k.UserId).Contains(r.UserId))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var rolesByUser = roles.GroupBy(r => r.UserId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlySet<string>)g.Select(r => r.Role).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+        var modulePermissions = modules.Modules.SelectMany(m => m.Permissions.Select(p => p.Name)).ToList();
+
+        var apiKeys = new Dictionary<string, CachedCredential>(keys.Count, StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            var userRoles = rolesByUser.GetValueOrDefault(key.UserId) ?? new HashSet<string>(StringComparer.Ordinal);
+            var (permissionScope, models) = ParseScopes(key.ScopesJson);
+            var permissions = RolePermissions.For(userRoles, modulePermissions);
+            if (permissionScope is not null)
+            {
+                permissions = permissions.Where(permissionScope.Contains).ToHashSet(StringComparer.Ordinal);
+            }
+
+            apiKeys[key.KeyHash] = new CachedCredential(key.Id, key.KeyHash, key.ExpiresAt, new CallerContext
+            {
+                PartnerId = key.PartnerId,
+                TenantId = key.TenantId,
+                UserId = key.UserId,
+                ApiKeyId = key.Id,
+                Kind = CallerKind.ApiKey,
+                Roles = userRoles.Count == 0 ? new HashSet<string>(StringComparer.Ordinal) { Roles.Member } : userRoles,
+                Permissions = permissions,
+                AllowedModels = models,
+            });
+        }
+
+        var tokens = await db.GetTable<ServiceTokenRow>().Where(t => t.RevokedAt == null).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var serviceTokens = new Dictionary<string, CachedCredential>(tokens.Count, StringComparer.Ordinal);
+        foreach (var token in tokens)
+        {
+            var services = JsonSerializer.Deserialize<string[]>(token.ServicesJson) ?? [];
+            serviceTokens[token.TokenHash] = new CachedCredential(token.Id, token.TokenHash, token.ExpiresAt, new CallerContext
+            {
+                // A service token belongs to no tenant; it runs in the default one and can reach no tenant data.
+                PartnerId = DefaultTenancy.PartnerId,
+                TenantId = DefaultTenancy.TenantId,
+                UserId = token.Id,
+                Kind = CallerKind.ServiceToken,
+                Roles = new HashSet<string>(StringComparer.Ordinal),
+                Permissions = services.Select(Permissions.Service).ToHashSet(StringComparer.Ordinal),
+            });
+        }
+
+        return new Snapshot(apiKeys.ToFrozenDictionary(StringComparer.Ordinal), serviceTokens.ToFrozenDictionary(StringComparer.Ordinal), now);
+    }
+
+    /// <summary><c>{"models":[…],"permissions":[…]}</c>: each list present narrows; absent means no narrowing.</summary>
+    internal static (IReadOnlySet<string>? Permissions, IReadOnlySet<string>? Models) ParseScopes(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return (null, null);
+        }
+
+        using var doc = JsonDocument.Parse(json);
+        static IReadOnlySet<string>? List(JsonElement root, string name) =>
+            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array
+                ? list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToHashSet(StringComparer.Ordinal)
+                : null;
+        return (List(doc.RootElement, "permissions"), List(doc.RootElement, "models"));
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Http;
+using ScaiGrid.Abstractions.Tenancy;
+
+namespace ScaiGrid.Core.Auth.ServiceTokens;
+
+/// <summary>
+/// <c>sgt_…</c> tokens for internal components. The caller holds only <c>service:{name}</c> permissions,
+/// so it passes service endpoints and nothing else (no inference, no admin).
+/// </summary>
+public sealed class ServiceTokenAuthenticator(CredentialCache cache, CredentialHasher hasher, TimeProvider time) : ICallerAuthenticator
+{
+    public async ValueTask<CallerContext?> AuthenticateAsync(string token, HttpContext context)
+    {
+        if (!token.StartsWith(CredentialHasher.ServiceTokenPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var snapshot = await cache.GetAsync(context.RequestAborted).ConfigureAwait(false);
+        if (!snapshot.ServiceTokens.TryGetValue(hasher.Hash(token), out var entry) || !hasher.Verify(token, entry.Hash))
+        {
+            return null;
+        }
+
+        return entry.ExpiresAt is { } expires && expires <= time.GetUtcNow().ToUnixTimeMilliseconds() ? null : entry.Caller;
+    }
+}
