@@ -9,6 +9,7 @@ using ScaiGrid.Core.Errors;
 using ScaiGrid.Core.Inference;
 using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Observability;
+using ScaiGrid.Core.OpenAICompat;
 using ScaiGrid.Core.RequestIds;
 
 namespace ScaiGrid.Core.Hosting;
@@ -39,6 +40,7 @@ public static class HttpHost
         app.UseMiddleware<PermissionGuardMiddleware>();
         app.MapHealthApi();
         app.MapInferenceApi();
+        app.MapOpenAICompatApi();
         modules.MapEndpoints(app);
         return app;
     }
