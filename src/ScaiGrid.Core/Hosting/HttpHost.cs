@@ -10,6 +10,7 @@ using ScaiGrid.Core.Errors;
 using ScaiGrid.Core.Inference;
 using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Observability;
+using ScaiGrid.Core.OpenAICompat;
 using ScaiGrid.Core.RequestIds;
 
 namespace ScaiGrid.Core.Hosting;
@@ -41,6 +42,7 @@ public static class HttpHost
         app.MapHealthApi();
         app.MapInferenceApi();
         app.MapAdminApi();
+        app.MapOpenAICompatApi();
         modules.MapEndpoints(app);
         return app;
     }

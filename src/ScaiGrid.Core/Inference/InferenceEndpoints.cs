@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Routing;
 using ScaiGrid.Abstractions.Chat;
 using ScaiGrid.Abstractions.Errors;
 using ScaiGrid.Abstractions.Tenancy;
-using ScaiGrid.Core.Accounting;
 using ScaiGrid.Core.Errors;
 using ScaiGrid.Core.Models;
 
@@ -61,39 +60,19 @@ public static class InferenceEndpoints
         AddBackendHeader(context, caller, session.Backend);
         await using var sse = SseWriter.Start(context.Response);
         var requestId = context.TraceIdentifier;
-        try
-        {
-            await sse.WriteAsync("start", w => NativeResponseWriter.WriteStreamStart(w, requestId, session.Model.Slug, created), aborted).ConfigureAwait(false);
-            await foreach (var e in session.ReadAllAsync().ConfigureAwait(false))
+        await sse.WriteAsync("start", w => NativeResponseWriter.WriteStreamStart(w, requestId, session.Model.Slug, created), aborted).ConfigureAwait(false);
+        await StreamPump.RunAsync(
+            session,
+            aborted,
+            e => e switch
             {
-                switch (e)
-                {
-                    case TextDelta text:
-                        await sse.WriteAsync("delta", w => NativeResponseWriter.WriteContent(w, text.Text), aborted).ConfigureAwait(false);
-                        break;
-                    case ReasoningDelta reasoning:
-                        await sse.WriteAsync("reasoning", w => NativeResponseWriter.WriteContent(w, reasoning.Text), aborted).ConfigureAwait(false);
-                        break;
-                    case ToolCallDelta call:
-                        await sse.WriteAsync("tool_call", w => NativeResponseWriter.WriteToolCallDelta(w, call), aborted).ConfigureAwait(false);
-                        break;
-                }
-            }
-
-            await session.CompleteAsync(UsageOutcomes.Success, null).ConfigureAwait(false);
-            await sse.WriteAsync("done", w => NativeResponseWriter.WriteDone(w, requestId, session.FinishReason ?? FinishReason.Stop, session.Usage), aborted).ConfigureAwait(false);
-        }
-        catch (ScaiGridException ex)
-        {
-            await session.CompleteAsync(UsageOutcomes.UpstreamCut, ex.Code.Code).ConfigureAwait(false);
-            await sse.WriteAsync("error", w => NativeResponseWriter.WriteError(w, requestId, ex), aborted).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (session.TimedOut(aborted))
-        {
-            var timeout = new ScaiGridException(ErrorCodes.UpstreamTimeout, "The stream exceeded the dispatch time limit.");
-            await session.CompleteAsync(UsageOutcomes.UpstreamCut, timeout.Code.Code).ConfigureAwait(false);
-            await sse.WriteAsync("error", w => NativeResponseWriter.WriteError(w, requestId, timeout), aborted).ConfigureAwait(false);
-        }
+                TextDelta text => sse.WriteAsync("delta", w => NativeResponseWriter.WriteContent(w, text.Text), aborted),
+                ReasoningDelta reasoning => sse.WriteAsync("reasoning", w => NativeResponseWriter.WriteContent(w, reasoning.Text), aborted),
+                ToolCallDelta call => sse.WriteAsync("tool_call", w => NativeResponseWriter.WriteToolCallDelta(w, call), aborted),
+                _ => ValueTask.CompletedTask,
+            },
+            () => sse.WriteAsync("done", w => NativeResponseWriter.WriteDone(w, requestId, session.FinishReason ?? FinishReason.Stop, session.Usage), aborted),
+            ex => sse.WriteAsync("error", w => NativeResponseWriter.WriteError(w, requestId, ex), aborted)).ConfigureAwait(false);
     }
 
     private static async Task EmbeddingsAsync(HttpContext context, InferenceService inference)

@@ -25,7 +25,7 @@ public sealed record BackendEntry(
 /// <summary>A frontend backend link: the backend and its place in the routing policy.</summary>
 public sealed record RouteEntry(BackendEntry Backend, int Priority, int Weight);
 
-/// <summary>A frontend model with its resolved routing policy and system-prompt rule.</summary>
+/// <summary>A frontend model with its resolved routing policy and system-prompt rule; <c>CreatedAt</c> in Unix milliseconds.</summary>
 public sealed record FrontendEntry(
     string Id,
     string Slug,
@@ -35,7 +35,8 @@ public sealed record FrontendEntry(
     IReadOnlyList<RouteEntry> Routes,
     string? SystemPromptMode,
     string? SystemPromptText,
-    string? OwnerTenantId)
+    string? OwnerTenantId,
+    long CreatedAt = 0)
 {
     public bool IsVisibleTo(CallerContext caller) =>
         (OwnerTenantId is null || OwnerTenantId == caller.TenantId) && (caller.AllowedModels is null || caller.AllowedModels.Contains(Slug));
@@ -122,7 +123,7 @@ public sealed partial class ModelCatalog(ScaiGridDatabase database, SecretProtec
                 .OrderBy(r => r.Priority)
                 .ThenBy(r => r.Backend.Id, StringComparer.Ordinal)
                 .ToList();
-            entries[row.Slug] = new FrontendEntry(row.Id, row.Slug, row.DisplayName, row.Description, row.RoutingStrategy, routes, row.SystemPromptMode, row.SystemPromptText, row.OwnerTenantId);
+            entries[row.Slug] = new FrontendEntry(row.Id, row.Slug, row.DisplayName, row.Description, row.RoutingStrategy, routes, row.SystemPromptMode, row.SystemPromptText, row.OwnerTenantId, row.CreatedAt);
         }
 
         Volatile.Write(ref _snapshot, new ModelSnapshot(entries.ToFrozenDictionary(StringComparer.Ordinal), tenants.ToFrozenDictionary(t => t.Id, StringComparer.Ordinal), time.GetUtcNow()));
