@@ -9,6 +9,7 @@ using ScaiGrid.Core.Configuration.Declarative;
 using ScaiGrid.Core.Events;
 using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Observability;
+using ScaiGrid.Core.Observability.Metrics;
 using ScaiGrid.Core.Security;
 using ScaiGrid.Core.State;
 using ScaiGrid.Core.Storage;
@@ -31,6 +32,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(new SecretProtector(settings.SecretKey));
         services.AddSingleton(new CredentialHasher(settings.SecretKey));
         services.AddHttpClient();
+        services.AddMetrics();
+        services.AddSingleton<ScaiGridMetrics>();
 
         if (settings.RedisConfiguration is { } redis)
         {
