@@ -9,7 +9,7 @@ namespace ScaiGrid.Core.Cors;
 /// ASP.NET's CORS middleware then still answers every preflight itself (204 without allow headers, which
 /// the browser reads as "denied") instead of letting it reach authentication and come back 401.
 /// </summary>
-public static class CorsServiceCollectionExtensions
+internal static class CorsServiceCollectionExtensions
 {
     /// <summary>Headers a browser script may read: the request id, the overhead, and the rate-limit state.</summary>
     public static IReadOnlyList<string> ExposedHeaders { get; } =

@@ -11,7 +11,7 @@ using ScaiGrid.Core.Observability;
 
 namespace ScaiGrid.Core.Draining;
 
-public static class DrainEndpoints
+internal static class DrainEndpoints
 {
     /// <summary><c>POST /v1/admin/drain</c>: the same drain as SIGTERM, for platform admins (e.g. before maintenance).</summary>
     public static IEndpointRouteBuilder MapDrainApi(this IEndpointRouteBuilder endpoints)

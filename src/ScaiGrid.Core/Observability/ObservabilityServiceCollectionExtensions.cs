@@ -11,7 +11,7 @@ using ScaiGrid.Core.Observability.Tracing;
 
 namespace ScaiGrid.Core.Observability;
 
-public static class ObservabilityServiceCollectionExtensions
+internal static class ObservabilityServiceCollectionExtensions
 {
     /// <summary>
     /// OpenTelemetry for the HTTP host: the <c>ScaiGrid</c> meter exported for Prometheus at <c>/metrics</c>,
