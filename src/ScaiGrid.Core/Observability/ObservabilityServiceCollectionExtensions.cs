@@ -36,8 +36,11 @@ internal static class ObservabilityServiceCollectionExtensions
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
                 .AddOtlpExporter(o =>
                 {
-                    o.Endpoint = endpoint;
-                    o.Protocol = settings.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                    var http = settings.OtlpProtocol != "grpc";
+                    o.Protocol = http ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+                    // Set in code, the HTTP exporter posts to the URL exactly as given (only the OTEL_* variable
+                    // gets the signal path appended), so a bare collector address gets the standard path here.
+                    o.Endpoint = http && endpoint.AbsolutePath == "/" ? new Uri(endpoint, "v1/traces") : endpoint;
                 }));
         }
 
