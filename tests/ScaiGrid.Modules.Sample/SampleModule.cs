@@ -4,6 +4,7 @@ using LinqToDB.Async;
 using LinqToDB.Mapping;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using ScaiGrid.Abstractions.Events;
@@ -49,6 +50,24 @@ public sealed class SampleModule : IScaiGridModule
             return TypedResults.Json(await db.GetTable<SampleNote>().Select(n => n.Text).ToListAsync(ct));
         });
         endpoints.MapGet("/boom", string () => throw new InvalidOperationException("secret stack detail"));
+        // A slow server-sent-event stream, for drain and reverse-proxy tests: each chunk is flushed on its own.
+        endpoints.MapGet("/stream", async (HttpContext context, int? chunks, [FromQuery(Name = "delay_ms")] int? delayMs) =>
+        {
+            var count = Math.Clamp(chunks ?? 5, 1, 1000);
+            var delay = TimeSpan.FromMilliseconds(Math.Clamp(delayMs ?? 200, 0, 60_000));
+            var response = context.Response;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache";
+            await response.StartAsync(context.RequestAborted);
+            for (var i = 0; i < count; i++)
+            {
+                await Task.Delay(delay, context.RequestAborted);
+                await response.WriteAsync($"data: {{\"chunk\":{i}}}\n\n", context.RequestAborted);
+                await response.Body.FlushAsync(context.RequestAborted);
+            }
+
+            await response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
+        });
         endpoints.MapPost("/echo", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);

@@ -81,6 +81,30 @@ public sealed record ScaiGridSettings
     /// <summary>Migrate at start of <c>http</c>: the default on SQLite; on servers migration is an explicit step.</summary>
     public bool AutoMigrate { get; init; }
 
+    /// <summary>How long a drain (SIGTERM, admin drain) waits for in-flight requests before the process stops anyway.</summary>
+    public TimeSpan DrainGrace { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Origins browsers may call from; empty (the default) allows no cross-origin call at all.</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
+    public IReadOnlyList<string> CorsMethods { get; init; } = DefaultCorsMethods;
+
+    public IReadOnlyList<string> CorsHeaders { get; init; } = DefaultCorsHeaders;
+
+    public TimeSpan CorsMaxAge { get; init; } = TimeSpan.FromSeconds(600);
+
+    public bool CorsCredentials { get; init; }
+
+    /// <summary>Where traces go (OTLP); null (the default) exports none.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary><c>grpc</c> (default, port 4317) or <c>http/protobuf</c> (port 4318).</summary>
+    public string OtlpProtocol { get; init; } = "grpc";
+
+    public static IReadOnlyList<string> DefaultCorsMethods { get; } = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+    public static IReadOnlyList<string> DefaultCorsHeaders { get; } = ["Authorization", "Content-Type", "X-Request-ID", "X-Api-Key"];
+
     /// <summary>
     /// Reads the settings from <paramref name="env"/> (normally the process environment). Throws
     /// <see cref="ConfigurationException"/> naming the first variable that is wrong.
@@ -157,6 +181,40 @@ public sealed record ScaiGridSettings
             throw new ConfigurationException("SCAIGRID_MODULE_PATH", $"directory '{modulePath}' does not exist");
         }
 
+        var drainGrace = ParseSeconds(Get("SCAIGRID_DRAIN_GRACE_S"), "SCAIGRID_DRAIN_GRACE_S", 30, 0, 3600);
+        var corsOrigins = SplitList(Get("SCAIGRID_CORS_ORIGINS"));
+        var corsCredentials = ParseBool(Get("SCAIGRID_CORS_CREDENTIALS"), "SCAIGRID_CORS_CREDENTIALS", false);
+        foreach (var origin in corsOrigins)
+        {
+            if (origin == "*")
+            {
+                if (corsCredentials)
+                {
+                    throw new ConfigurationException("SCAIGRID_CORS_ORIGINS", "'*' cannot be combined with SCAIGRID_CORS_CREDENTIALS=true (browsers refuse it); list the origins");
+                }
+            }
+            else if (!Uri.TryCreate(origin, UriKind.Absolute, out var o) || o.Scheme is not ("http" or "https") || o.AbsolutePath != "/" || origin.EndsWith('/'))
+            {
+                throw new ConfigurationException("SCAIGRID_CORS_ORIGINS", $"'{origin}' is not an origin such as https://app.example.com (scheme, host and optional port, no path)");
+            }
+        }
+
+        var corsMethods = SplitList(Get("SCAIGRID_CORS_METHODS")) is { Count: > 0 } methods ? methods.Select(x => x.ToUpperInvariant()).ToList() : DefaultCorsMethods;
+        var corsHeaders = SplitList(Get("SCAIGRID_CORS_HEADERS")) is { Count: > 0 } headers ? headers : DefaultCorsHeaders;
+        var corsMaxAge = ParseSeconds(Get("SCAIGRID_CORS_MAX_AGE_S"), "SCAIGRID_CORS_MAX_AGE_S", 600, 0, 86400);
+
+        Uri? otlp = null;
+        if (Get("SCAIGRID_OTLP_ENDPOINT") is { } otlpValue && (!Uri.TryCreate(otlpValue, UriKind.Absolute, out otlp) || otlp.Scheme is not ("http" or "https")))
+        {
+            throw new ConfigurationException("SCAIGRID_OTLP_ENDPOINT", $"'{otlpValue}' is not an http(s) URL such as http://otel-collector:4317");
+        }
+
+        var otlpProtocol = (Get("SCAIGRID_OTLP_PROTOCOL") ?? "grpc").ToLowerInvariant();
+        if (otlpProtocol is not ("grpc" or "http/protobuf"))
+        {
+            throw new ConfigurationException("SCAIGRID_OTLP_PROTOCOL", $"unknown protocol '{otlpProtocol}' (expected grpc or http/protobuf)");
+        }
+
         return new ScaiGridSettings
         {
             Mode = mode,
@@ -185,6 +243,14 @@ public sealed record ScaiGridSettings
                 ? (int.TryParse(stale, NumberStyles.None, CultureInfo.InvariantCulture, out var s) && s is >= 1 and <= 3600 ? TimeSpan.FromSeconds(s) : throw new ConfigurationException("SCAIGRID_USAGE_STALE_BATCH_S", $"'{stale}' is not a whole number of seconds between 1 and 3600"))
                 : TimeSpan.FromSeconds(60),
             AutoMigrate = ParseBool(Get("SCAIGRID_AUTO_MIGRATE"), "SCAIGRID_AUTO_MIGRATE", database.Engine == DatabaseEngine.Sqlite),
+            DrainGrace = drainGrace,
+            CorsOrigins = corsOrigins,
+            CorsMethods = corsMethods,
+            CorsHeaders = corsHeaders,
+            CorsMaxAge = corsMaxAge,
+            CorsCredentials = corsCredentials,
+            OtlpEndpoint = otlp,
+            OtlpProtocol = otlpProtocol,
         };
     }
 
@@ -231,6 +297,21 @@ public sealed record ScaiGridSettings
             BreakerWindow = Seconds("SCAIGRID_BREAKER_WINDOW_S", defaults.BreakerWindow, 1, 3600),
             BreakerCooldown = Seconds("SCAIGRID_BREAKER_COOLDOWN_S", defaults.BreakerCooldown, 0.1, 3600),
         };
+    }
+
+    private static List<string> SplitList(string? value) =>
+        (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+
+    private static TimeSpan ParseSeconds(string? value, string variable, int fallback, int min, int max)
+    {
+        if (value is null)
+        {
+            return TimeSpan.FromSeconds(fallback);
+        }
+
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? TimeSpan.FromSeconds(n)
+            : throw new ConfigurationException(variable, $"'{value}' is not a whole number of seconds between {min} and {max}");
     }
 
     public static RuntimeMode ParseMode(string value) => value.ToLowerInvariant() switch

@@ -15,6 +15,7 @@ using ScaiGrid.Core.Events;
 using ScaiGrid.Core.Inference;
 using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Observability;
+using ScaiGrid.Core.Observability.Metrics;
 using ScaiGrid.Core.Security;
 using ScaiGrid.Core.State;
 using ScaiGrid.Core.Storage;
@@ -37,6 +38,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(new SecretProtector(settings.SecretKey));
         services.AddSingleton(new CredentialHasher(settings.SecretKey));
         services.AddHttpClient();
+        services.AddMetrics();
+        services.AddSingleton<ScaiGridMetrics>();
 
         if (settings.RedisConfiguration is { } redis)
         {

@@ -6,11 +6,14 @@ using Microsoft.Extensions.Hosting;
 using ScaiGrid.Core.Admin;
 using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Configuration;
+using ScaiGrid.Core.Cors;
+using ScaiGrid.Core.Draining;
 using ScaiGrid.Core.Errors;
 using ScaiGrid.Core.Inference;
 using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Observability;
 using ScaiGrid.Core.OpenAICompat;
+using ScaiGrid.Core.Observability.Metrics;
 using ScaiGrid.Core.RequestIds;
 
 namespace ScaiGrid.Core.Hosting;
@@ -31,11 +34,17 @@ public static class HttpHost
         builder.Logging.AddScaiGridLogging(settings);
         builder.Services.AddScaiGridCore(settings, modules);
         builder.Services.AddRouting();
+        builder.Services.AddDraining();
+        builder.Services.AddScaiGridCors(settings);
+        builder.Services.AddScaiGridTelemetry(settings);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseMiddleware<DrainMiddleware>();
+        app.UseCors();
         app.UseMiddleware<AuthenticationMiddleware>();
         app.UseRouting();
         app.UseMiddleware<PermissionGuardMiddleware>();
@@ -43,6 +52,8 @@ public static class HttpHost
         app.MapInferenceApi();
         app.MapAdminApi();
         app.MapOpenAICompatApi();
+        app.MapMetricsApi();
+        app.MapDrainApi();
         modules.MapEndpoints(app);
         return app;
     }

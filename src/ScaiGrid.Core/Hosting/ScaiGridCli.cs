@@ -69,7 +69,13 @@ public static class ScaiGridCli
             return ExitUsage;
         }
 
-        var code = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        var code = await parse.InvokeAsync(new InvocationConfiguration
+        {
+            EnableDefaultExceptionHandler = false,
+            // The hosts own SIGTERM: http drains (which outlasts System.CommandLine's 2 s termination
+            // timeout, after which it would exit 143 mid-drain); grpc and worker stop via their lifetimes.
+            ProcessTerminationTimeout = null,
+        }, cancellationToken).ConfigureAwait(false);
         return code != 0 ? code : exit;
 
         async Task<int> Guarded(Func<Task> run)
