@@ -72,6 +72,9 @@ public sealed record ScaiGridSettings
 
     public DispatchOptions Dispatch { get; init; } = new();
 
+    /// <summary>Path prefixes the rate limiter applies to (<c>SCAIGRID_RATE_LIMIT_PATHS</c>; <c>none</c> for only opted-in endpoints).</summary>
+    public IReadOnlyList<string> RateLimitPaths { get; init; } = RateLimiting.RateLimitingOptions.DefaultPathPrefixes;
+
     /// <summary>Migrate at start of <c>http</c>: the default on SQLite; on servers migration is an explicit step.</summary>
     public bool AutoMigrate { get; init; }
 
@@ -174,6 +177,7 @@ public sealed record ScaiGridSettings
             LogFormat = logFormat,
             LogLevel = logLevel,
             Dispatch = ParseDispatch(Get),
+            RateLimitPaths = ParseRateLimitPaths(Get("SCAIGRID_RATE_LIMIT_PATHS")),
             AutoMigrate = ParseBool(Get("SCAIGRID_AUTO_MIGRATE"), "SCAIGRID_AUTO_MIGRATE", database.Engine == DatabaseEngine.Sqlite),
         };
     }
@@ -221,6 +225,24 @@ public sealed record ScaiGridSettings
             BreakerWindow = Seconds("SCAIGRID_BREAKER_WINDOW_S", defaults.BreakerWindow, 1, 3600),
             BreakerCooldown = Seconds("SCAIGRID_BREAKER_COOLDOWN_S", defaults.BreakerCooldown, 0.1, 3600),
         };
+    }
+
+    private static IReadOnlyList<string> ParseRateLimitPaths(string? value)
+    {
+        if (value is null)
+        {
+            return RateLimiting.RateLimitingOptions.DefaultPathPrefixes;
+        }
+
+        if (value.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return [];
+        }
+
+        var paths = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => p.TrimEnd('/')).ToList();
+        return paths.All(p => p.Length > 1 && p[0] == '/')
+            ? paths
+            : throw new ConfigurationException("SCAIGRID_RATE_LIMIT_PATHS", $"'{value}' is not a comma-separated list of paths such as /v1/inference,/oai/v1 (or none)");
     }
 
     public static RuntimeMode ParseMode(string value) => value.ToLowerInvariant() switch

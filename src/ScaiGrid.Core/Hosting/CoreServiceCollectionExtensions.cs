@@ -10,6 +10,7 @@ using ScaiGrid.Core.Events;
 using ScaiGrid.Core.Inference;
 using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Observability;
+using ScaiGrid.Core.RateLimiting;
 using ScaiGrid.Core.Security;
 using ScaiGrid.Core.State;
 using ScaiGrid.Core.Storage;
@@ -48,6 +49,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ConfigApplier>();
         services.AddSingleton<IStartupStep, ConfigFileStartupStep>();
         services.AddInference(settings);
+        services.AddRateLimiting(settings);
         services.AddCoreHealthContributors();
         modules.ConfigureServices(services);
         return services;

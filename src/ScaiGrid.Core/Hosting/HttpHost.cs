@@ -9,6 +9,7 @@ using ScaiGrid.Core.Errors;
 using ScaiGrid.Core.Inference;
 using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Observability;
+using ScaiGrid.Core.RateLimiting;
 using ScaiGrid.Core.RequestIds;
 
 namespace ScaiGrid.Core.Hosting;
@@ -36,6 +37,7 @@ public static class HttpHost
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseMiddleware<AuthenticationMiddleware>();
         app.UseRouting();
+        app.UseRateLimiting();
         app.UseMiddleware<PermissionGuardMiddleware>();
         app.MapHealthApi();
         app.MapInferenceApi();
