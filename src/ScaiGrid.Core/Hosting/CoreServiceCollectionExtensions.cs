@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ScaiGrid.Abstractions.Events;
 using ScaiGrid.Abstractions.State;
 using ScaiGrid.Abstractions.Storage;
+using ScaiGrid.Core.Accounting.Usage;
 using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Configuration.Declarative;
@@ -50,6 +51,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IStartupStep, ConfigFileStartupStep>();
         services.AddInference(settings);
         services.AddRateLimiting(settings);
+        services.AddUsageApi();
         services.AddCoreHealthContributors();
         modules.ConfigureServices(services);
         return services;

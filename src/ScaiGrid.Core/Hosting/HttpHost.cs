@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ScaiGrid.Core.Accounting.Usage;
 using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Errors;
@@ -41,6 +42,7 @@ public static class HttpHost
         app.UseMiddleware<PermissionGuardMiddleware>();
         app.MapHealthApi();
         app.MapInferenceApi();
+        app.MapUsageApi();
         modules.MapEndpoints(app);
         return app;
     }
