@@ -8,6 +8,7 @@ using ScaiGrid.Abstractions.Events;
 using ScaiGrid.Abstractions.Tenancy;
 using ScaiGrid.Core.Dispatch;
 using ScaiGrid.Core.Models;
+using ScaiGrid.Core.Observability.Metrics;
 using ScaiGrid.Core.Storage;
 
 namespace ScaiGrid.Core.Accounting;
@@ -32,6 +33,7 @@ public sealed partial class AccountingService(
     IEventBus events,
     IEnumerable<ISettledUsageListener> listeners,
     DispatchOptions dispatch,
+    ScaiGridMetrics metrics,
     TimeProvider time,
     ILogger<AccountingService> logger)
 {
@@ -100,6 +102,7 @@ public sealed partial class AccountingService(
                 default:
                     var budget = binding[result.Line];
                     LogBudgetExceeded(budget.ScopeType, budget.Period, context.Caller.TenantId);
+                    metrics.BudgetRejected(budget.ScopeType);
                     throw new ScaiGridException(
                         ErrorCodes.BudgetExceeded,
                         $"The {budget.ScopeType.Replace('_', ' ')} {budget.Period} budget is exhausted.",

@@ -77,6 +77,8 @@ public sealed record ScaiGridSettings
 
     /// <summary>A usage batch taken by a flusher that has not acknowledged it after this long is requeued (its flusher died).</summary>
     public TimeSpan UsageStaleBatch { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Path prefixes the rate limiter applies to (<c>SCAIGRID_RATE_LIMIT_PATHS</c>; <c>none</c> for only opted-in endpoints).</summary>
+    public IReadOnlyList<string> RateLimitPaths { get; init; } = RateLimiting.RateLimitingOptions.DefaultPathPrefixes;
 
     /// <summary>Migrate at start of <c>http</c>: the default on SQLite; on servers migration is an explicit step.</summary>
     public bool AutoMigrate { get; init; }
@@ -242,6 +244,7 @@ public sealed record ScaiGridSettings
             UsageStaleBatch = Get("SCAIGRID_USAGE_STALE_BATCH_S") is { } stale
                 ? (int.TryParse(stale, NumberStyles.None, CultureInfo.InvariantCulture, out var s) && s is >= 1 and <= 3600 ? TimeSpan.FromSeconds(s) : throw new ConfigurationException("SCAIGRID_USAGE_STALE_BATCH_S", $"'{stale}' is not a whole number of seconds between 1 and 3600"))
                 : TimeSpan.FromSeconds(60),
+            RateLimitPaths = ParseRateLimitPaths(Get("SCAIGRID_RATE_LIMIT_PATHS")),
             AutoMigrate = ParseBool(Get("SCAIGRID_AUTO_MIGRATE"), "SCAIGRID_AUTO_MIGRATE", database.Engine == DatabaseEngine.Sqlite),
             DrainGrace = drainGrace,
             CorsOrigins = corsOrigins,
@@ -312,6 +315,24 @@ public sealed record ScaiGridSettings
         return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
             ? TimeSpan.FromSeconds(n)
             : throw new ConfigurationException(variable, $"'{value}' is not a whole number of seconds between {min} and {max}");
+    }
+
+    private static IReadOnlyList<string> ParseRateLimitPaths(string? value)
+    {
+        if (value is null)
+        {
+            return RateLimiting.RateLimitingOptions.DefaultPathPrefixes;
+        }
+
+        if (value.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return [];
+        }
+
+        var paths = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => p.TrimEnd('/')).ToList();
+        return paths.All(p => p.Length > 1 && p[0] == '/')
+            ? paths
+            : throw new ConfigurationException("SCAIGRID_RATE_LIMIT_PATHS", $"'{value}' is not a comma-separated list of paths such as /v1/inference,/oai/v1 (or none)");
     }
 
     public static RuntimeMode ParseMode(string value) => value.ToLowerInvariant() switch

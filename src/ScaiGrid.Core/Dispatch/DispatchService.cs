@@ -1,9 +1,13 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using ScaiGrid.Abstractions.Chat;
 using ScaiGrid.Abstractions.Embeddings;
 using ScaiGrid.Abstractions.Errors;
 using ScaiGrid.Abstractions.Providers;
 using ScaiGrid.Core.Models;
+using ScaiGrid.Core.Observability.Metrics;
+using ScaiGrid.Core.Observability.Tracing;
 using ScaiGrid.Providers;
 
 namespace ScaiGrid.Core.Dispatch;
@@ -16,7 +20,13 @@ public sealed record Served<T>(T Value, BackendEntry Backend, int Attempts);
 /// 5xx and 429, bounded retry rounds with jittered backoff that honour <c>Retry-After</c>, and one total
 /// timeout. Streams fail over only until their first content event — nothing has reached the client before.
 /// </summary>
-public sealed partial class DispatchService(ProviderRegistry providers, CircuitBreakerRegistry breakers, DispatchOptions options, ILogger<DispatchService> logger)
+public sealed partial class DispatchService(
+    ProviderRegistry providers,
+    CircuitBreakerRegistry breakers,
+    DispatchOptions options,
+    ScaiGridMetrics metrics,
+    IHttpContextAccessor httpContext,
+    ILogger<DispatchService> logger)
 {
     public Task<Served<ChatResponse>> ChatAsync(IReadOnlyList<RouteEntry> plan, ChatRequest request, CancellationToken cancellationToken) =>
         RunAsync<IChatProvider, ChatResponse>(plan, (p, target, ct) => p.ChatAsync(target, request, ct), cancellationToken);
@@ -81,6 +91,8 @@ public sealed partial class DispatchService(ProviderRegistry providers, CircuitB
         total?.CancelAfter(options.TotalTimeout);
         var callToken = total?.Token ?? token;
 
+        // The request's overhead clock: time spent here waiting on upstreams is not gateway overhead.
+        var timing = httpContext.HttpContext?.Features.Get<RequestTiming>();
         ScaiGridException? lastError = null;
         var failedBackends = new HashSet<string>(StringComparer.Ordinal);
         var attempts = 0;
@@ -110,10 +122,18 @@ public sealed partial class DispatchService(ProviderRegistry providers, CircuitB
 
                 progressed = true;
                 attempts++;
+                var backendId = route.Backend.Id;
+                var providerType = route.Backend.Target.ProviderType;
+                var attemptStart = Stopwatch.GetTimestamp();
+                using var span = ScaiGridTracing.StartUpstreamAttempt(providerType, backendId, attempts);
                 try
                 {
                     var value = await call(provider, route.Backend.Target, callToken).ConfigureAwait(false);
+                    timing?.AddUpstreamWaitSince(attemptStart);
+                    timing?.MarkFirstUpstreamByte();
+                    metrics.UpstreamCompleted(providerType, backendId, "success", Stopwatch.GetElapsedTime(attemptStart).TotalSeconds);
                     breaker.RecordSuccess();
+                    ReportCircuit(breaker);
                     if (attempts > 1)
                     {
                         LogServedAfterFailover(route.Backend.Id, attempts);
@@ -123,14 +143,21 @@ public sealed partial class DispatchService(ProviderRegistry providers, CircuitB
                 }
                 catch (ScaiGridException ex) when (ex.Details is UpstreamErrorDetails { Retryable: true })
                 {
+                    timing?.AddUpstreamWaitSince(attemptStart);
+                    metrics.UpstreamCompleted(providerType, backendId, "failure", Stopwatch.GetElapsedTime(attemptStart).TotalSeconds);
+                    metrics.UpstreamError(providerType, backendId, ex.Code.Code);
+                    span?.SetStatus(ActivityStatusCode.Error, ex.Code.Code);
                     breaker.RecordFailure();
+                    ReportCircuit(breaker);
                     failedBackends.Add(route.Backend.Id);
                     lastError = ex;
                     LogAttemptFailed(route.Backend.Id, route.Backend.Target.ProviderType, ex.Code.Code, attempts);
                 }
-                catch (ScaiGridException)
+                catch (ScaiGridException ex)
                 {
                     // The upstream answered and refused the request itself: the backend is healthy.
+                    timing?.AddUpstreamWaitSince(attemptStart);
+                    metrics.UpstreamError(providerType, backendId, ex.Code.Code);
                     breaker.RecordSuccess();
                     throw;
                 }
@@ -183,6 +210,13 @@ public sealed partial class DispatchService(ProviderRegistry providers, CircuitB
             RetryAfterSeconds = lastError.RetryAfterSeconds ?? 5,
         };
     }
+
+    private void ReportCircuit(CircuitBreaker breaker) => metrics.CircuitState(breaker.BackendId, breaker.State switch
+    {
+        CircuitState.Closed => CircuitBreakerState.Closed,
+        CircuitState.Open => CircuitBreakerState.Open,
+        _ => CircuitBreakerState.HalfOpen,
+    });
 
     private TimeSpan Backoff(int round)
     {

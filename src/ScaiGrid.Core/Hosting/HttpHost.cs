@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ScaiGrid.Core.Admin;
+using ScaiGrid.Core.Accounting.UsageApi;
 using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Cors;
@@ -14,6 +15,7 @@ using ScaiGrid.Core.Modules;
 using ScaiGrid.Core.Observability;
 using ScaiGrid.Core.OpenAICompat;
 using ScaiGrid.Core.Observability.Metrics;
+using ScaiGrid.Core.RateLimiting;
 using ScaiGrid.Core.RequestIds;
 
 namespace ScaiGrid.Core.Hosting;
@@ -47,6 +49,7 @@ public static class HttpHost
         app.UseCors();
         app.UseMiddleware<AuthenticationMiddleware>();
         app.UseRouting();
+        app.UseRateLimiting();
         app.UseMiddleware<PermissionGuardMiddleware>();
         app.MapHealthApi();
         app.MapInferenceApi();
@@ -54,6 +57,7 @@ public static class HttpHost
         app.MapOpenAICompatApi();
         app.MapMetricsApi();
         app.MapDrainApi();
+        app.MapUsageApi();
         modules.MapEndpoints(app);
         return app;
     }

@@ -5,6 +5,7 @@ using ScaiGrid.Abstractions.Tenancy;
 using ScaiGrid.Core.Accounting;
 using ScaiGrid.Core.Dispatch;
 using ScaiGrid.Core.Models;
+using ScaiGrid.Core.Observability.Metrics;
 using ScaiGrid.Core.Routing;
 
 namespace ScaiGrid.Core.Inference;
@@ -14,7 +15,7 @@ namespace ScaiGrid.Core.Inference;
 /// resolve the frontend model for the caller, plan the backends, rewrite the system prompt, reserve the
 /// budget, dispatch, settle the usage.
 /// </summary>
-public sealed class InferenceService(RoutingService routing, SystemPromptRewriter rewriter, DispatchService dispatch, AccountingService accounting, TimeProvider time)
+public sealed class InferenceService(RoutingService routing, SystemPromptRewriter rewriter, DispatchService dispatch, AccountingService accounting, ScaiGridMetrics metrics, TimeProvider time)
 {
     public const string ChatCapability = "chat";
     public const string StreamCapability = "stream";
@@ -60,7 +61,7 @@ public sealed class InferenceService(RoutingService routing, SystemPromptRewrite
         try
         {
             var served = await dispatch.OpenStreamAsync(plan, prepared, cancellationToken).ConfigureAwait(false);
-            return new ChatStreamSession(model, served.Backend, served.Value, ticket, TokenEstimator.InputApproximate(prepared), time.GetTimestamp());
+            return new ChatStreamSession(model, served.Backend, served.Value, ticket, TokenEstimator.InputApproximate(prepared), time.GetTimestamp(), metrics);
         }
         catch (ScaiGridException ex)
         {
@@ -134,8 +135,12 @@ public sealed class ChatStreamSession : IAsyncDisposable
     private readonly long _inputEstimate;
     private readonly long _firstTokenAt;
 
-    internal ChatStreamSession(FrontendEntry model, BackendEntry backend, OpenStream stream, AccountingTicket ticket, long inputEstimate, long firstTokenAt)
+    private readonly ScaiGridMetrics _metrics;
+
+    internal ChatStreamSession(FrontendEntry model, BackendEntry backend, OpenStream stream, AccountingTicket ticket, long inputEstimate, long firstTokenAt, ScaiGridMetrics metrics)
     {
+        _metrics = metrics;
+        _metrics.StreamStarted();
         Model = model;
         Backend = backend;
         _stream = stream;
@@ -202,6 +207,7 @@ public sealed class ChatStreamSession : IAsyncDisposable
         // Not completed by the writer: the client went away mid-stream.
         await CompleteAsync(UsageOutcomes.ClientCancelled, null).ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
+        _metrics.StreamEnded();
     }
 
     private void Observe(ChatStreamEvent e)

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
+using ScaiGrid.Core.Accounting;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Dispatch;
 using ScaiGrid.Core.Hosting;
 using ScaiGrid.Core.Models;
+using ScaiGrid.Core.Observability.Metrics;
 using ScaiGrid.Core.Observability;
 using ScaiGrid.Core.Routing;
 using ScaiGrid.Core.Storage;
@@ -24,7 +26,9 @@ public static class InferenceServiceCollectionExtensions
         services.AddSingleton<CircuitBreakerRegistry>();
         services.AddSingleton<IHealthContributor>(sp => sp.GetRequiredService<CircuitBreakerRegistry>());
         services.AddSingleton<RoutingService>();
+        services.AddHttpContextAccessor();
         services.AddSingleton<DispatchService>();
+        services.AddSingleton<ISettledUsageListener, UsageMetricsRecorder>();
         services.AddSingleton<SystemPromptRewriter>();
         services.AddSingleton<InferenceService>();
         return services;

@@ -67,6 +67,7 @@ public sealed class ScaiGridSettingsTests : IDisposable
     [InlineData("SCAIGRID_MAX_BODY_BYTES", "-5", "whole number")]
     [InlineData("SCAIGRID_CONFIG_FILE", "/nonexistent/scaigrid.yaml", "does not exist")]
     [InlineData("ASPNETCORE_URLS", "ftp://x", "not an http(s) URL")]
+    [InlineData("SCAIGRID_RATE_LIMIT_PATHS", "v1/inference", "comma-separated list of paths")]
     public void FromEnvironment_InvalidValue_NamesTheVariable(string variable, string value, string problem)
     {
         var ex = Assert.Throws<ConfigurationException>(() => ScaiGridSettings.FromEnvironment(Env((variable, value))));
@@ -75,6 +76,14 @@ public sealed class ScaiGridSettingsTests : IDisposable
         Assert.StartsWith(variable + ": ", ex.Message, StringComparison.Ordinal);
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void FromEnvironment_RateLimitPaths_DefaultListAndNone()
+    {
+        Assert.Equal(["/v1/inference", "/oai/v1"], ScaiGridSettings.FromEnvironment(Env()).RateLimitPaths);
+        Assert.Equal(["/v1/inference", "/custom"], ScaiGridSettings.FromEnvironment(Env(("SCAIGRID_RATE_LIMIT_PATHS", "/v1/inference/, /custom"))).RateLimitPaths);
+        Assert.Empty(ScaiGridSettings.FromEnvironment(Env(("SCAIGRID_RATE_LIMIT_PATHS", "none"))).RateLimitPaths);
     }
 
     [Fact]
