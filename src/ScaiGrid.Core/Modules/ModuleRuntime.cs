@@ -112,7 +112,10 @@ public sealed class ModuleRuntime
     {
         foreach (var module in Modules)
         {
-            module.MapEndpoints(endpoints.MapGroup("/v1/modules/" + module.Id).WithTags("module:" + module.Id));
+            var id = module.Id;
+            var group = endpoints.MapGroup("/v1/modules/" + id).WithTags("module:" + id);
+            group.AddEndpointFilter((context, next) => ModuleAuditFilter.InvokeAsync(id, context, next));
+            module.MapEndpoints(group);
         }
 
         // Literal module prefixes above outrank this pattern, so it only sees ids that are not enabled

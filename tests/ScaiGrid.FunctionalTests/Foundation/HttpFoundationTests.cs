@@ -144,4 +144,21 @@ public sealed class HttpFoundationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("NOT_FOUND", (await ErrorOf(missing)).GetProperty("code").GetString());
     }
+
+    [Fact]
+    public async Task ModuleMutation_LeavesExactlyOneAuditEntry()
+    {
+        var response = await _server.Client.PostAsync("/v1/modules/sample/notes/audited", null);
+        var requestId = response.Headers.GetValues("X-Request-ID").Single();
+        await _server.Services.GetRequiredService<ScaiGrid.Core.Audit.IAuditLog>().FlushAsync(CancellationToken.None);
+        await _server.Client.GetAsync("/v1/modules/sample/notes");
+
+        await using var db = _server.Services.GetRequiredService<ScaiGridDatabase>().Open();
+        var entries = await db.GetTable<ScaiGrid.Core.Audit.AuditRow>().Where(a => a.RequestId == requestId).ToListAsync();
+        var entry = Assert.Single(entries);
+        Assert.Equal("module.sample.post", entry.Action);
+        Assert.Equal("success", entry.Outcome);
+        Assert.Equal("/v1/modules/sample/notes/{text}", entry.TargetId);
+        Assert.Equal(0, await db.GetTable<ScaiGrid.Core.Audit.AuditRow>().CountAsync(a => a.Action == "module.sample.get"));
+    }
 }
