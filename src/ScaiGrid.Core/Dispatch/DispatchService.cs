@@ -138,6 +138,10 @@ public sealed partial class DispatchService(
                     {
                         LogServedAfterFailover(route.Backend.Id, attempts);
                     }
+                    else
+                    {
+                        LogServed(route.Backend.Id);
+                    }
 
                     return new Served<TResult>(value, route.Backend, attempts);
                 }
@@ -227,6 +231,10 @@ public sealed partial class DispatchService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream attempt {Attempt} on backend {Backend} ({Provider}) failed with {Code}")]
     private partial void LogAttemptFailed(string backend, string provider, string code, int attempt);
+
+    // Every request's backend is in its usage record; the log line is for operators who turn Debug on.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Served by backend {Backend}")]
+    private partial void LogServed(string backend);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Served by backend {Backend} after {Attempts} attempts")]
     private partial void LogServedAfterFailover(string backend, int attempts);

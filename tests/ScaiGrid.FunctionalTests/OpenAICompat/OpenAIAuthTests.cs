@@ -51,4 +51,28 @@ public sealed class OpenAIAuthTests : IAsyncLifetime
         Assert.Equal("AUTH_REQUIRED", nativeError.GetProperty("code").GetString());
         Assert.True(nativeError.TryGetProperty("request_id", out _));
     }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task RealApiKey_EveryBackend_CompletesThroughTheSdk(string model)
+    {
+        var client = OpenAISdk.Chat(_gateway.Server, model, key: GatewayWithFakes.MemberKey);
+
+        var completion = (await client.CompleteChatAsync([new UserChatMessage("Hi")])).Value;
+
+        Assert.Equal("Hello from the fake upstream.", completion.Content[0].Text);
+        Assert.Equal(19, completion.Usage.TotalTokenCount);
+    }
+
+    [Fact]
+    public async Task MemberKey_OnTheAdminApi_Is403PermissionDenied()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/admin/tenants");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayWithFakes.MemberKey);
+
+        var response = await _gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("PERMISSION_DENIED", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
 }

@@ -17,6 +17,9 @@ public sealed class GatewayWithFakes : IAsyncDisposable
 {
     public const string UpstreamKey = "test-secret-key";
 
+    /// <summary>An API key of a <c>member</c> of the default tenant, for tests that run with authentication on.</summary>
+    public const string MemberKey = "sgk_gateway_member_key_0123456789abcdefghij";
+
     private GatewayWithFakes(FakeOpenAIServer openAI, FakeOpenAIServer mistral, FakeOpenAIServer qwen, FakeAnthropicServer anthropic, FakeGeminiServer gemini, FakeOllamaServer ollama)
     {
         OpenAI = openAI;
@@ -124,6 +127,9 @@ public sealed class GatewayWithFakes : IAsyncDisposable
         partners:
           - slug: default
             tenants:
+              - slug: default
+                users:
+                  - { email: app@default.test, roles: [member], api_keys: [ { name: app, key: "{{MemberKey}}" } ] }
               - slug: other
 
         """;
