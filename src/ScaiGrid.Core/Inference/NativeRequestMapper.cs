@@ -124,43 +124,12 @@ internal static class NativeRequestMapper
     }
 
     /// <summary>Content: a string, or parts <c>{type:text,text}</c>, <c>{type:image,url}</c>, <c>{type:image,data,media_type}</c>.</summary>
-    private static IReadOnlyList<ContentPart>? Content(JsonElement? content, string path)
+    private static IReadOnlyList<ContentPart>? Content(JsonElement? content, string path) => ContentParts(content, path, static (type, part, at) => type switch
     {
-        if (content is not { } element || element.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (element.ValueKind == JsonValueKind.String)
-        {
-            return [ContentPart.FromText(element.GetString()!)];
-        }
-
-        if (element.ValueKind != JsonValueKind.Array)
-        {
-            throw Invalid(path, "must be a string or a list of content parts");
-        }
-
-        var parts = new List<ContentPart>(element.GetArrayLength());
-        var i = 0;
-        foreach (var part in element.EnumerateArray())
-        {
-            var at = $"{path}[{i++}]";
-            if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
-            {
-                throw Invalid(at + ".type", "is required");
-            }
-
-            parts.Add(type.GetString() switch
-            {
-                "text" => ContentPart.FromText(StringProperty(part, "text", at) ?? throw Invalid(at + ".text", "is required")),
-                "image" => Image(part, at),
-                var other => throw Invalid(at + ".type", $"unknown part type '{other}' (expected text or image)"),
-            });
-        }
-
-        return parts.Count == 0 ? throw Invalid(path, "must not be an empty list") : parts;
-    }
+        "text" => ContentPart.FromText(StringProperty(part, "text", at) ?? throw Invalid(at + ".text", "is required")),
+        "image" => Image(part, at),
+        var other => throw Invalid(at + ".type", $"unknown part type '{other}' (expected text or image)"),
+    });
 
     private static ContentPart Image(JsonElement part, string at)
     {
@@ -171,9 +140,9 @@ internal static class NativeRequestMapper
             throw Invalid(at, "an image part needs exactly one of url or data");
         }
 
-        if (url is not null && !(url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("data:", StringComparison.OrdinalIgnoreCase)))
+        if (url is not null)
         {
-            throw Invalid(at + ".url", "must be an http(s) or data: URL");
+            ImageUrl(url, at + ".url");
         }
 
         var mediaType = StringProperty(part, "media_type", at);
@@ -183,16 +152,6 @@ internal static class NativeRequestMapper
         }
 
         return new ContentPart { Type = ContentPartType.Image, ImageUrl = url, ImageData = data, MediaType = mediaType, Detail = StringProperty(part, "detail", at) };
-    }
-
-    private static string? StringProperty(JsonElement obj, string name, string at)
-    {
-        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw Invalid($"{at}.{name}", "must be a string");
     }
 
     private static List<ToolDefinition>? Tools(List<NativeToolDto?>? tools)

@@ -149,4 +149,58 @@ public static class RequestValidation
             }
         }
     }
+
+    /// <summary>
+    /// Message content: a string (one text part) or a non-empty list of typed parts, each an object with a
+    /// string <c>type</c>. <paramref name="part"/> maps one part of the dialect (its type, the part, its path).
+    /// </summary>
+    public static IReadOnlyList<ContentPart>? ContentParts(JsonElement? content, string path, Func<string, JsonElement, string, ContentPart> part)
+    {
+        if (content is not { } element || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind == JsonValueKind.String)
+        {
+            return [ContentPart.FromText(element.GetString()!)];
+        }
+
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            throw Invalid(path, "must be a string or a list of content parts");
+        }
+
+        var parts = new List<ContentPart>(element.GetArrayLength());
+        var i = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            var at = $"{path}[{i++}]";
+            if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+            {
+                throw Invalid(at + ".type", "is required");
+            }
+
+            parts.Add(part(type.GetString()!, item, at));
+        }
+
+        return parts.Count == 0 ? throw Invalid(path, "must not be an empty list") : parts;
+    }
+
+    /// <summary>An optional string property; any other JSON kind is a validation error at <c>{at}.{name}</c>.</summary>
+    public static string? StringProperty(JsonElement obj, string name, string at)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw Invalid($"{at}.{name}", "must be a string");
+    }
+
+    /// <summary>Image URLs may be http(s) (the provider fetches them) or data: URLs (inline bytes).</summary>
+    public static string ImageUrl(string url, string param) =>
+        url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("data:", StringComparison.OrdinalIgnoreCase)
+            ? url
+            : throw Invalid(param, "must be an http(s) or data: URL");
 }

@@ -141,45 +141,14 @@ internal static class OpenAIRequestMapper
     }
 
     /// <summary>Content: a string, or parts <c>{type:text,text}</c>, <c>{type:image_url,image_url:{url,detail}}</c>, <c>{type:refusal,refusal}</c>.</summary>
-    private static IReadOnlyList<ContentPart>? Content(JsonElement? content, string path)
+    private static IReadOnlyList<ContentPart>? Content(JsonElement? content, string path) => ContentParts(content, path, static (type, part, at) => type switch
     {
-        if (content is not { } element || element.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (element.ValueKind == JsonValueKind.String)
-        {
-            return [ContentPart.FromText(element.GetString()!)];
-        }
-
-        if (element.ValueKind != JsonValueKind.Array)
-        {
-            throw Invalid(path, "must be a string or a list of content parts");
-        }
-
-        var parts = new List<ContentPart>(element.GetArrayLength());
-        var i = 0;
-        foreach (var part in element.EnumerateArray())
-        {
-            var at = $"{path}[{i++}]";
-            if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
-            {
-                throw Invalid(at + ".type", "is required");
-            }
-
-            parts.Add(type.GetString() switch
-            {
-                "text" => ContentPart.FromText(StringProperty(part, "text", at) ?? throw Invalid(at + ".text", "is required")),
-                "image_url" => Image(part, at),
-                // An assistant turn replayed from an earlier refusal: what the model said is still its text.
-                "refusal" => ContentPart.FromText(StringProperty(part, "refusal", at) ?? throw Invalid(at + ".refusal", "is required")),
-                var other => throw Invalid(at + ".type", $"unsupported part type '{other}' (supported: text, image_url)"),
-            });
-        }
-
-        return parts.Count == 0 ? throw Invalid(path, "must not be an empty list") : parts;
-    }
+        "text" => ContentPart.FromText(StringProperty(part, "text", at) ?? throw Invalid(at + ".text", "is required")),
+        "image_url" => Image(part, at),
+        // An assistant turn replayed from an earlier refusal: what the model said is still its text.
+        "refusal" => ContentPart.FromText(StringProperty(part, "refusal", at) ?? throw Invalid(at + ".refusal", "is required")),
+        var other => throw Invalid(at + ".type", $"unsupported part type '{other}' (supported: text, image_url)"),
+    });
 
     private static ContentPart Image(JsonElement part, string at)
     {
@@ -188,11 +157,7 @@ internal static class OpenAIRequestMapper
             throw Invalid(at + ".image_url", "is required and must be an object {url, detail}");
         }
 
-        var url = StringProperty(image, "url", at + ".image_url") ?? throw Invalid(at + ".image_url.url", "is required");
-        if (!(url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("data:", StringComparison.OrdinalIgnoreCase)))
-        {
-            throw Invalid(at + ".image_url.url", "must be an http(s) or data: URL");
-        }
+        var url = ImageUrl(StringProperty(image, "url", at + ".image_url") ?? throw Invalid(at + ".image_url.url", "is required"), at + ".image_url.url");
 
         var detail = StringProperty(image, "detail", at + ".image_url");
         if (detail is not (null or "auto" or "low" or "high"))
@@ -204,15 +169,6 @@ internal static class OpenAIRequestMapper
         return new ContentPart { Type = ContentPartType.Image, ImageUrl = url, Detail = detail };
     }
 
-    private static string? StringProperty(JsonElement obj, string name, string at)
-    {
-        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw Invalid($"{at}.{name}", "must be a string");
-    }
 
     private static List<ToolDefinition>? Tools(List<OpenAIToolDto?>? tools)
     {
