@@ -4,7 +4,7 @@
 # limits and accounting all on. Writes bench/results/latest.md (and prints it).
 #
 #   bash bench/run.sh                 build, run 3 interleaved rounds, write the table
-#   BENCH_SKIP_BUILD=1 bash bench/run.sh   reuse bench/.out/app (a build of this checkout)
+#   BENCH_SKIP_BUILD=1 bash bench/run.sh   reuse bench/.out/app (BENCH_LABEL names what it was built from)
 #
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION (10 s per wrk run), BENCH_TTFB_N (200 streamed
 # requests per TTFB sample), BENCH_DEADLINE (600 s: the whole run is killed past it).
@@ -95,6 +95,8 @@ fi
 COMMIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 DIRTY="$(git -C "$REPO" status --porcelain -- src 2>/dev/null | head -1)"
 [[ -n "$DIRTY" ]] && COMMIT="$COMMIT+dirty"
+# With BENCH_SKIP_BUILD the binary may be older than the checkout: let the caller say what it is.
+COMMIT="${BENCH_LABEL:-$COMMIT}"
 
 # ---------------------------------------------------------------------------------------------- start
 wait_http() { # url method: until it answers (any status) or 30 s pass
