@@ -11,6 +11,13 @@ public sealed class InMemoryBudgetLedger(TimeProvider time) : IBudgetLedger
 
     public ValueTask<ReserveResult> ReserveAsync(string reservationId, IReadOnlyList<LedgerLine> lines, long amount, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
+        // Built before taking the lock: every request of the process passes through this one critical section.
+        var keys = new string[lines.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = lines[i].CounterKey;
+        }
+
         lock (_gate)
         {
             for (var i = 0; i < lines.Count; i++)
@@ -31,7 +38,7 @@ public sealed class InMemoryBudgetLedger(TimeProvider time) : IBudgetLedger
                 _counters[line.CounterKey].Reserved += amount;
             }
 
-            _reservations[reservationId] = new Reservation(lines.Select(l => l.CounterKey).ToArray(), amount, time.GetUtcNow() + ttl);
+            _reservations[reservationId] = new Reservation(keys, amount, time.GetUtcNow() + ttl);
             return ValueTask.FromResult(new ReserveResult(ReserveStatus.Reserved, -1));
         }
     }

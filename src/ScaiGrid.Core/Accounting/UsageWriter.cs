@@ -11,6 +11,8 @@ namespace ScaiGrid.Core.Accounting;
 /// </summary>
 public sealed class UsageWriter(ScaiGridDatabase database)
 {
+    private static readonly BulkCopyOptions BulkOptions = new() { BulkCopyType = BulkCopyType.MultipleRows };
+
     public async Task<int> WriteAsync(IReadOnlyList<UsageRecordRow> records, CancellationToken cancellationToken)
     {
         var unique = records.GroupBy(r => r.RequestId, StringComparer.Ordinal).Select(g => g.First()).ToList();
@@ -55,11 +57,11 @@ public sealed class UsageWriter(ScaiGridDatabase database)
         }
 
         await using var tx = await db.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var record in missing)
-        {
-            await db.InsertAsync(record, token: cancellationToken).ConfigureAwait(false);
-        }
-
+        // Multi-row INSERT … VALUES (…),(…) statements, not one InsertAsync per record: building and binding
+        // a statement per row made the flusher about a sixth of the process's busy time under load (issue 8),
+        // and on a small host that CPU is taken from the request path. MultipleRows is plain SQL every engine runs inside the
+        // open transaction; the provider-specific bulk paths need server settings (MySQL: LOAD DATA LOCAL).
+        await db.BulkCopyAsync(BulkOptions, missing, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return missing.Count;
     }

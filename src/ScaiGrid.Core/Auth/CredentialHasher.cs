@@ -47,6 +47,15 @@ public sealed class CredentialHasher
     }
 
     /// <summary>Constant-time comparison of a presented credential with a stored hash.</summary>
-    public bool Verify(string credential, string storedHash) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(credential)), Encoding.ASCII.GetBytes(storedHash));
+    public bool Verify(string credential, string storedHash) => HashEquals(Hash(credential), storedHash);
+
+    /// <summary>
+    /// Constant-time comparison of a hash already computed with <see cref="Hash"/> and a stored one: the
+    /// authenticators hash the presented credential once to look it up and compare that same value,
+    /// instead of running the HMAC a second time inside <see cref="Verify"/>.
+    /// </summary>
+    public static bool HashEquals(string computedHash, string storedHash) =>
+        CryptographicOperations.FixedTimeEquals(
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(computedHash.AsSpan()),
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(storedHash.AsSpan()));
 }

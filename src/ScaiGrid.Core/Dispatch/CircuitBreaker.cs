@@ -18,7 +18,10 @@ public sealed class CircuitBreaker(string backendId, DispatchOptions options, Ti
 {
     private readonly Lock _gate = new();
     private readonly Queue<(long At, bool Failed)> _window = new();
-    private CircuitState _state = CircuitState.Closed;
+    // Written only under _gate; volatile so the hot path can see "closed" without taking the lock. A closed
+    // circuit stays closed until a failure is recorded (only Open → HalfOpen happens on reading), so an
+    // unlocked read of Closed answers exactly what the locked evaluation would have answered at that moment.
+    private volatile CircuitState _state = CircuitState.Closed;
     private int _consecutiveFailures;
     private long _openedAt;
     private bool _probeInFlight;
@@ -29,6 +32,11 @@ public sealed class CircuitBreaker(string backendId, DispatchOptions options, Ti
     {
         get
         {
+            if (_state == CircuitState.Closed)
+            {
+                return CircuitState.Closed;
+            }
+
             lock (_gate)
             {
                 return Evaluate(time.GetTimestamp());
@@ -50,6 +58,11 @@ public sealed class CircuitBreaker(string backendId, DispatchOptions options, Ti
     /// <summary>Whether routing may send a call now. In half-open state only one probe is admitted at a time.</summary>
     public bool TryAcquire()
     {
+        if (_state == CircuitState.Closed)
+        {
+            return true;
+        }
+
         lock (_gate)
         {
             switch (Evaluate(time.GetTimestamp()))
@@ -70,6 +83,11 @@ public sealed class CircuitBreaker(string backendId, DispatchOptions options, Ti
     {
         get
         {
+            if (_state == CircuitState.Closed)
+            {
+                return true;
+            }
+
             lock (_gate)
             {
                 var state = Evaluate(time.GetTimestamp());

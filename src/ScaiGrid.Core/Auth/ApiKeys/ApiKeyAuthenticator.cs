@@ -18,7 +18,8 @@ public sealed class ApiKeyAuthenticator(CredentialCache cache, CredentialHasher 
         }
 
         var snapshot = await cache.GetAsync(context.RequestAborted).ConfigureAwait(false);
-        if (!snapshot.ApiKeys.TryGetValue(hasher.Hash(token), out var key) || !hasher.Verify(token, key.Hash))
+        var hash = hasher.Hash(token);
+        if (!snapshot.ApiKeys.TryGetValue(hash, out var key) || !CredentialHasher.HashEquals(hash, key.Hash))
         {
             return null;
         }

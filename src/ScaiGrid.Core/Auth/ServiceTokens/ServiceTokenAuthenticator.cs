@@ -17,7 +17,8 @@ public sealed class ServiceTokenAuthenticator(CredentialCache cache, CredentialH
         }
 
         var snapshot = await cache.GetAsync(context.RequestAborted).ConfigureAwait(false);
-        if (!snapshot.ServiceTokens.TryGetValue(hasher.Hash(token), out var entry) || !hasher.Verify(token, entry.Hash))
+        var hash = hasher.Hash(token);
+        if (!snapshot.ServiceTokens.TryGetValue(hash, out var entry) || !CredentialHasher.HashEquals(hash, entry.Hash))
         {
             return null;
         }
