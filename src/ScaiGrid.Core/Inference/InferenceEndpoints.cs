@@ -7,6 +7,7 @@ using ScaiGrid.Abstractions.Errors;
 using ScaiGrid.Abstractions.Tenancy;
 using ScaiGrid.Core.Errors;
 using ScaiGrid.Core.Models;
+using ScaiGrid.Core.RequestIds;
 
 namespace ScaiGrid.Core.Inference;
 
@@ -44,7 +45,7 @@ public static class InferenceEndpoints
             return;
         }
 
-        var result = await inference.ChatAsync(caller, request, context.TraceIdentifier, context.RequestAborted).ConfigureAwait(false);
+        var result = await inference.ChatAsync(caller, request, RequestIdMiddleware.AccountingId(context), context.RequestAborted).ConfigureAwait(false);
         AddBackendHeader(context, caller, result.Backend);
         context.Response.ContentType = "application/json; charset=utf-8";
         await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
@@ -56,7 +57,7 @@ public static class InferenceEndpoints
     {
         var aborted = context.RequestAborted;
         // Failures until the first content event surface as an ordinary error response (after failover).
-        await using var session = await inference.StreamAsync(caller, request, context.TraceIdentifier, aborted).ConfigureAwait(false);
+        await using var session = await inference.StreamAsync(caller, request, RequestIdMiddleware.AccountingId(context), aborted).ConfigureAwait(false);
         AddBackendHeader(context, caller, session.Backend);
         await using var sse = SseWriter.Start(context.Response);
         var requestId = context.TraceIdentifier;
@@ -80,7 +81,7 @@ public static class InferenceEndpoints
         var caller = context.GetCaller();
         var dto = await JsonBody.ReadAsync(context.Request, NativeWireContext.Default.NativeEmbeddingRequestDto, context.RequestAborted).ConfigureAwait(false);
         var request = NativeRequestMapper.ToEmbeddingRequest(dto);
-        var result = await inference.EmbedAsync(caller, request, context.TraceIdentifier, context.RequestAborted).ConfigureAwait(false);
+        var result = await inference.EmbedAsync(caller, request, RequestIdMiddleware.AccountingId(context), context.RequestAborted).ConfigureAwait(false);
         AddBackendHeader(context, caller, result.Backend);
         context.Response.ContentType = "application/json; charset=utf-8";
         await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);

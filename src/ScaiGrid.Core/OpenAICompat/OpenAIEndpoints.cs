@@ -8,6 +8,7 @@ using ScaiGrid.Abstractions.Tenancy;
 using ScaiGrid.Core.Errors;
 using ScaiGrid.Core.Inference;
 using ScaiGrid.Core.Models;
+using ScaiGrid.Core.RequestIds;
 
 namespace ScaiGrid.Core.OpenAICompat;
 
@@ -44,7 +45,7 @@ public static class OpenAIEndpoints
             return;
         }
 
-        var result = await inference.ChatAsync(caller, request, context.TraceIdentifier, context.RequestAborted).ConfigureAwait(false);
+        var result = await inference.ChatAsync(caller, request, RequestIdMiddleware.AccountingId(context), context.RequestAborted).ConfigureAwait(false);
         InferenceEndpoints.AddBackendHeader(context, caller, result.Backend);
         context.Response.ContentType = "application/json; charset=utf-8";
         await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
@@ -56,7 +57,7 @@ public static class OpenAIEndpoints
     {
         var aborted = context.RequestAborted;
         // Failures until the first content event surface as an ordinary (OpenAI-shaped) error response.
-        await using var session = await inference.StreamAsync(caller, request, context.TraceIdentifier, aborted).ConfigureAwait(false);
+        await using var session = await inference.StreamAsync(caller, request, RequestIdMiddleware.AccountingId(context), aborted).ConfigureAwait(false);
         InferenceEndpoints.AddBackendHeader(context, caller, session.Backend);
         header = header with { Model = session.Model.Slug };
         await using var sse = SseWriter.Start(context.Response);
@@ -111,7 +112,7 @@ public static class OpenAIEndpoints
         var caller = context.GetCaller();
         var dto = await JsonBody.ReadAsync(context.Request, OpenAIWireContext.Default.OpenAIEmbeddingRequestDto, context.RequestAborted).ConfigureAwait(false);
         var request = OpenAIRequestMapper.ToEmbeddingRequest(dto);
-        var result = await inference.EmbedAsync(caller, request, context.TraceIdentifier, context.RequestAborted).ConfigureAwait(false);
+        var result = await inference.EmbedAsync(caller, request, RequestIdMiddleware.AccountingId(context), context.RequestAborted).ConfigureAwait(false);
         InferenceEndpoints.AddBackendHeader(context, caller, result.Backend);
         context.Response.ContentType = "application/json; charset=utf-8";
         await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);

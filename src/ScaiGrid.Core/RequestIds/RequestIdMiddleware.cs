@@ -18,10 +18,34 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
     public Task InvokeAsync(HttpContext context)
     {
         var incoming = context.Request.Headers[HeaderName];
-        var id = incoming.Count == 1 && IsWellFormed(incoming[0]) ? incoming[0]! : Ids.New("req");
+        var fromClient = incoming.Count == 1 && IsWellFormed(incoming[0]);
+        var id = fromClient ? incoming[0]! : Ids.New("req");
         context.TraceIdentifier = id;
+        if (fromClient)
+        {
+            context.Items[ClientSuppliedKey] = true;
+        }
+
         context.Response.Headers[HeaderName] = id;
         return InvokeInScopeAsync(context, id);
+    }
+
+    private static readonly object ClientSuppliedKey = new();
+
+    /// <summary>
+    /// The id that keys this request's usage record and budget reservation. It equals the request id when
+    /// ScaiGrid made it; a client-supplied id may be reused by the client, so it gets a unique suffix
+    /// (<c>{id}~{random}</c>) — otherwise two requests would share one record and undercount spend.
+    /// </summary>
+    public static string AccountingId(HttpContext context)
+    {
+        var id = context.TraceIdentifier;
+        if (!context.Items.ContainsKey(ClientSuppliedKey))
+        {
+            return id;
+        }
+
+        return (id.Length > 100 ? id[..100] : id) + "~" + Ids.New("u")[2..];
     }
 
     /// <summary>Letters, digits and <c>._:-</c>, 1–128 characters: safe to echo into headers and logs.</summary>

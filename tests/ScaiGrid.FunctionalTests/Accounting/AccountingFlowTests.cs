@@ -145,4 +145,29 @@ public sealed class AccountingFlowTests : IAsyncLifetime
         Assert.Equal("UPSTREAM_BAD_REQUEST", usage.ErrorCode);
         Assert.Equal(0, usage.CostNanoUsd);
     }
+
+    [Fact]
+    public async Task ReusedClientRequestId_StillRecordsEveryRequest()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/inference/chat") { Content = Chat("test/openai") };
+            request.Headers.Add("X-Request-ID", "client-reused-id");
+            using var response = await _gateway.Client.SendAsync(request);
+            Assert.Equal("client-reused-id", response.Headers.GetValues("X-Request-ID").Single());
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<UsageRecordRow> rows;
+        do
+        {
+            await Task.Delay(100);
+            await using var db = Database.Open();
+            rows = await db.GetTable<UsageRecordRow>().Where(r => r.RequestId.StartsWith("client-reused-id~")).ToListAsync();
+        }
+        while (rows.Count < 3 && DateTime.UtcNow < deadline);
+
+        Assert.Equal(3, rows.Select(r => r.RequestId).Distinct().Count());
+        Assert.All(rows, r => Assert.Equal(6_000, r.CostNanoUsd));
+    }
 }
