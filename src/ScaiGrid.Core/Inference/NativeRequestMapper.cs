@@ -188,21 +188,12 @@ internal static class NativeRequestMapper
 
         if (element.ValueKind == JsonValueKind.String)
         {
-            return element.GetString() switch
-            {
-                "auto" => ToolChoice.Auto,
-                "none" => ToolChoice.None,
-                "required" => tools is null ? throw Invalid("tool_choice", "'required' needs tools") : ToolChoice.Required,
-                var other => throw Invalid("tool_choice", $"unknown value '{other}' (expected auto, none, required or {{\"name\":…}})"),
-            };
+            return ToolChoiceMode(element.GetString(), tools, "{\"name\":…}");
         }
 
         if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
         {
-            var fn = name.GetString()!;
-            return tools?.Any(t => t.Name == fn) == true
-                ? new ToolChoice { Mode = ToolChoiceMode.Function, FunctionName = fn }
-                : throw Invalid("tool_choice.name", $"'{fn}' is not one of the tools");
+            return NamedToolChoice(name.GetString()!, tools, "tool_choice.name");
         }
 
         throw Invalid("tool_choice", "must be auto, none, required or {\"name\": \"…\"}");

@@ -203,4 +203,19 @@ public static class RequestValidation
         url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("data:", StringComparison.OrdinalIgnoreCase)
             ? url
             : throw Invalid(param, "must be an http(s) or data: URL");
+
+    /// <summary>A string <c>tool_choice</c> (auto, none, required), the same in every dialect; <paramref name="named"/> describes the dialect's object form.</summary>
+    public static ToolChoice ToolChoiceMode(string? value, IReadOnlyList<ToolDefinition>? tools, string named) => value switch
+    {
+        "auto" => ToolChoice.Auto,
+        "none" => ToolChoice.None,
+        "required" => tools is null ? throw Invalid("tool_choice", "'required' needs tools") : ToolChoice.Required,
+        var other => throw Invalid("tool_choice", $"unknown value '{other}' (expected auto, none, required or {named})"),
+    };
+
+    /// <summary>A forced function call: the name must be one of the request's tools.</summary>
+    public static ToolChoice NamedToolChoice(string name, IReadOnlyList<ToolDefinition>? tools, string param) =>
+        tools?.Any(t => t.Name == name) == true
+            ? new ToolChoice { Mode = Abstractions.Chat.ToolChoiceMode.Function, FunctionName = name }
+            : throw Invalid(param, $"'{name}' is not one of the tools");
 }

@@ -210,13 +210,7 @@ internal static class OpenAIRequestMapper
 
         if (element.ValueKind == JsonValueKind.String)
         {
-            return element.GetString() switch
-            {
-                "auto" => ToolChoice.Auto,
-                "none" => ToolChoice.None,
-                "required" => tools is null ? throw Invalid("tool_choice", "'required' needs tools") : ToolChoice.Required,
-                var other => throw Invalid("tool_choice", $"unknown value '{other}' (expected auto, none, required or a named function)"),
-            };
+            return ToolChoiceMode(element.GetString(), tools, "a named function");
         }
 
         if (element.ValueKind == JsonValueKind.Object
@@ -224,10 +218,7 @@ internal static class OpenAIRequestMapper
             && element.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object
             && function.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
         {
-            var fn = name.GetString()!;
-            return tools?.Any(t => t.Name == fn) == true
-                ? new ToolChoice { Mode = ToolChoiceMode.Function, FunctionName = fn }
-                : throw Invalid("tool_choice.function.name", $"'{fn}' is not one of the tools");
+            return NamedToolChoice(name.GetString()!, tools, "tool_choice.function.name");
         }
 
         throw Invalid("tool_choice", "must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\":\"…\"}}");
