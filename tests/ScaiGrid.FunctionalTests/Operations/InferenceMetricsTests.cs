@@ -6,6 +6,7 @@ using ScaiGrid.Testing.Servers;
 namespace ScaiGrid.FunctionalTests.Operations;
 
 /// <summary>After real inference traffic, /metrics carries the upstream, token, cost, stream and breaker series with sensible labels.</summary>
+[Collection(ProcessWideMetricsCollection.Name)]
 public sealed class InferenceMetricsTests : IAsyncLifetime
 {
     private GatewayWithFakes _gateway = null!;

@@ -10,6 +10,7 @@ using ScaiGrid.Testing.Servers;
 namespace ScaiGrid.FunctionalTests.Operations;
 
 /// <summary>/metrics in Prometheus text: request series by route pattern, overhead header, every named series.</summary>
+[Collection(ProcessWideMetricsCollection.Name)]
 public sealed partial class MetricsTests : IAsyncLifetime
 {
     private ScaiGridServer _server = null!;
