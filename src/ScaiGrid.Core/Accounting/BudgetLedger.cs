@@ -16,6 +16,12 @@ public enum ReserveStatus
 
 public readonly record struct ReserveResult(ReserveStatus Status, int Line);
 
+public static class BudgetLedgerLimits
+{
+    /// <summary>How long a reclaimed reservation is remembered for its request's late settle.</summary>
+    public static readonly TimeSpan LapsedRetention = TimeSpan.FromHours(24);
+}
+
 /// <summary>
 /// Committed and reserved spend per budget window, with atomic multi-budget reservations. In-process on
 /// the embedded default, Redis (Lua) across replicas — both pass one contract suite.
@@ -30,8 +36,11 @@ public interface IBudgetLedger
     ValueTask<ReserveResult> ReserveAsync(string reservationId, IReadOnlyList<LedgerLine> lines, long amount, TimeSpan ttl, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Releases the reservation (if still held) and commits <paramref name="actual"/> to every line, once per
-    /// reservation id. Returns the indexes of lines whose soft threshold this commit crossed.
+    /// Commits <paramref name="actual"/> to every line for a reservation made by <see cref="ReserveAsync"/>,
+    /// releasing it if still held (a reclaimed one is remembered for <see cref="BudgetLedgerLimits.LapsedRetention"/>,
+    /// so a late settle still commits). The reservation is then forgotten: settling it again, or settling an
+    /// id never reserved, does nothing — the ledger holds no per-request state once a request is done.
+    /// Returns the indexes of lines whose soft threshold this commit crossed.
     /// </summary>
     ValueTask<IReadOnlyList<int>> SettleAsync(string reservationId, IReadOnlyList<LedgerLine> lines, long actual, CancellationToken cancellationToken = default);
 

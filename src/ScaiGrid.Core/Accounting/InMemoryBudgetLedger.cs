@@ -1,13 +1,28 @@
 namespace ScaiGrid.Core.Accounting;
 
-/// <summary>The ledger of a single process: one lock makes each reservation atomic across all its budgets.</summary>
+/// <summary>
+/// The ledger of a single process: one lock makes each reservation atomic across all its budgets.
+/// Memory is bounded by the requests in flight: a settled reservation is forgotten at once (settling it
+/// again finds nothing and does nothing), and only a reclaimed one stays behind, as a tombstone for
+/// <see cref="BudgetLedgerLimits.LapsedRetention"/>, so that its request's late settle still commits.
+/// </summary>
 public sealed class InMemoryBudgetLedger(TimeProvider time) : IBudgetLedger
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Counter> _counters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Reservation> _reservations = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _settled = new(StringComparer.Ordinal);
-    private readonly Queue<(string Id, DateTimeOffset At)> _settledOrder = new();
+
+    /// <summary>Reservations held or lapsed (for tests: proves the ledger does not grow with traffic).</summary>
+    internal int TrackedReservations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _reservations.Count;
+            }
+        }
+    }
 
     public ValueTask<ReserveResult> ReserveAsync(string reservationId, IReadOnlyList<LedgerLine> lines, long amount, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
@@ -47,14 +62,13 @@ public sealed class InMemoryBudgetLedger(TimeProvider time) : IBudgetLedger
     {
         lock (_gate)
         {
-            if (!_settled.Add(reservationId))
+            // Unknown: settled before (or never reserved) — committing again would count the request twice.
+            if (!_reservations.Remove(reservationId, out var reservation))
             {
                 return ValueTask.FromResult<IReadOnlyList<int>>([]);
             }
 
-            _settledOrder.Enqueue((reservationId, time.GetUtcNow()));
-            ForgetOldSettlements();
-            if (_reservations.Remove(reservationId, out var reservation))
+            if (reservation.LapsedAt is null)
             {
                 foreach (var key in reservation.Keys)
                 {
@@ -62,7 +76,7 @@ public sealed class InMemoryBudgetLedger(TimeProvider time) : IBudgetLedger
                 }
             }
 
-            var crossed = new List<int>();
+            List<int>? crossed = null;
             for (var i = 0; i < lines.Count; i++)
             {
                 var counter = _counters.TryGetValue(lines[i].CounterKey, out var c) ? c : _counters[lines[i].CounterKey] = new Counter();
@@ -70,11 +84,11 @@ public sealed class InMemoryBudgetLedger(TimeProvider time) : IBudgetLedger
                 counter.Committed += actual;
                 if (lines[i].ThresholdNanoUsd > 0 && before < lines[i].ThresholdNanoUsd && counter.Committed >= lines[i].ThresholdNanoUsd)
                 {
-                    crossed.Add(i);
+                    (crossed ??= []).Add(i);
                 }
             }
 
-            return ValueTask.FromResult<IReadOnlyList<int>>(crossed);
+            return ValueTask.FromResult<IReadOnlyList<int>>(crossed is null ? [] : crossed);
         }
     }
 
@@ -101,28 +115,41 @@ public sealed class InMemoryBudgetLedger(TimeProvider time) : IBudgetLedger
         lock (_gate)
         {
             var now = time.GetUtcNow();
-            var expired = _reservations.Where(r => r.Value.ExpiresAt <= now).Select(r => r.Key).ToList();
-            foreach (var id in expired)
+            var forgetBefore = now - BudgetLedgerLimits.LapsedRetention;
+            var reclaimed = 0;
+            List<string>? forgotten = null;
+            foreach (var (id, reservation) in _reservations)
             {
-                var reservation = _reservations[id];
-                _reservations.Remove(id);
+                if (reservation.LapsedAt is { } lapsedAt)
+                {
+                    if (lapsedAt <= forgetBefore)
+                    {
+                        (forgotten ??= []).Add(id);
+                    }
+
+                    continue;
+                }
+
+                if (reservation.ExpiresAt > now)
+                {
+                    continue;
+                }
+
                 foreach (var key in reservation.Keys)
                 {
                     _counters[key].Reserved -= reservation.Amount;
                 }
+
+                reservation.LapsedAt = now;
+                reclaimed++;
             }
 
-            return ValueTask.FromResult(expired.Count);
-        }
-    }
+            foreach (var id in forgotten ?? [])
+            {
+                _reservations.Remove(id);
+            }
 
-    /// <summary>Settled ids are remembered for a day: long enough to make a repeated settle a no-op.</summary>
-    private void ForgetOldSettlements()
-    {
-        var cutoff = time.GetUtcNow() - TimeSpan.FromDays(1);
-        while (_settledOrder.Count > 0 && _settledOrder.Peek().At < cutoff)
-        {
-            _settled.Remove(_settledOrder.Dequeue().Id);
+            return ValueTask.FromResult(reclaimed);
         }
     }
 
@@ -133,5 +160,15 @@ public sealed class InMemoryBudgetLedger(TimeProvider time) : IBudgetLedger
         public long Reserved { get; set; }
     }
 
-    private sealed record Reservation(string[] Keys, long Amount, DateTimeOffset ExpiresAt);
+    private sealed class Reservation(string[] keys, long amount, DateTimeOffset expiresAt)
+    {
+        public string[] Keys { get; } = keys;
+
+        public long Amount { get; } = amount;
+
+        public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+        /// <summary>When the reclaimer released it (its request never settled in time); null while held.</summary>
+        public DateTimeOffset? LapsedAt { get; set; }
+    }
 }

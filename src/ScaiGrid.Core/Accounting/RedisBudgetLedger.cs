@@ -6,13 +6,16 @@ namespace ScaiGrid.Core.Accounting;
 /// The ledger shared by every replica, in Redis. Each operation is one Lua script, so a reservation checks
 /// and books every budget level atomically: no interleaving of concurrent requests can overspend. All keys
 /// carry the hash tag <c>{sg-budget}</c> so a Redis Cluster keeps them in one slot (scripts need that).
+/// Per request there is one key, the reservation, deleted by its settle; a reclaimed reservation becomes a
+/// <c>lapsed</c> tombstone that expires after <see cref="BudgetLedgerLimits.LapsedRetention"/>. Nothing else
+/// is kept per request, so Redis memory follows the requests in flight, not the traffic.
 /// </summary>
 public sealed class RedisBudgetLedger(IConnectionMultiplexer redis, TimeProvider time) : IBudgetLedger
 {
     private const string Prefix = "sg:{sg-budget}:";
     private const string IndexKey = Prefix + "reservations";
 
-    // KEYS: spent_1, reserved_1, …, spent_n, reserved_n, reservation ; ARGV: amount, n, limit_1..n, ttl_1..n (ms, 0 = none), expires_at_ms, id, payload
+    // KEYS: spent_1, reserved_1, …, spent_n, reserved_n, reservation, index ; ARGV: amount, n, limit_1..n, ttl_1..n (ms, 0 = none), expires_at_ms, id, payload, key_ttl_ms
     private const string ReserveScript = """
         local amount = tonumber(ARGV[1])
         local n = tonumber(ARGV[2])
@@ -27,23 +30,24 @@ public sealed class RedisBudgetLedger(IConnectionMultiplexer redis, TimeProvider
           local ttl = tonumber(ARGV[2+n+i])
           if ttl > 0 then redis.call('PEXPIRE', KEYS[2*i], ttl) end
         end
-        redis.call('SET', KEYS[2*n+1], ARGV[2+2*n+3])
+        redis.call('SET', KEYS[2*n+1], ARGV[2+2*n+3], 'PX', ARGV[2+2*n+4])
         redis.call('ZADD', KEYS[2*n+2], ARGV[2+2*n+1], ARGV[2+2*n+2])
         return {0, 0}
         """;
 
-    // KEYS: spent_1..n, reservation, index, settled ; ARGV: actual, n, threshold_1..n, id
+    // KEYS: spent_1..n, reservation, index ; ARGV: actual, n, threshold_1..n, id
+    // No reservation key: settled before (or never reserved), so committing again would count twice.
     private const string SettleScript = """
         local n = tonumber(ARGV[2])
-        if redis.call('SET', KEYS[n+3], '1', 'NX', 'EX', 86400) == false then return {} end
         local payload = redis.call('GET', KEYS[n+1])
-        if payload then
+        if not payload then return {} end
+        if payload ~= 'lapsed' then
           local amount = nil
           for part in string.gmatch(payload, '([^|]+)') do
             if amount == nil then amount = tonumber(part) else redis.call('DECRBY', part, amount) end
           end
-          redis.call('DEL', KEYS[n+1])
         end
+        redis.call('DEL', KEYS[n+1])
         redis.call('ZREM', KEYS[n+2], ARGV[3+n])
         local actual = tonumber(ARGV[1])
         local crossed = {}
@@ -56,18 +60,18 @@ public sealed class RedisBudgetLedger(IConnectionMultiplexer redis, TimeProvider
         return crossed
         """;
 
-    // KEYS: reservation, index ; ARGV: id
+    // KEYS: reservation, index ; ARGV: id, lapsed_retention_ms
+    // The reservation turns into a tombstone: its request may still settle late and must then commit.
     private const string ReclaimScript = """
         local payload = redis.call('GET', KEYS[1])
-        if payload then
-          local amount = nil
-          for part in string.gmatch(payload, '([^|]+)') do
-            if amount == nil then amount = tonumber(part) else redis.call('DECRBY', part, amount) end
-          end
-          redis.call('DEL', KEYS[1])
-        end
         redis.call('ZREM', KEYS[2], ARGV[1])
-        if payload then return 1 else return 0 end
+        if (not payload) or payload == 'lapsed' then return 0 end
+        local amount = nil
+        for part in string.gmatch(payload, '([^|]+)') do
+          if amount == nil then amount = tonumber(part) else redis.call('DECRBY', part, amount) end
+        end
+        redis.call('SET', KEYS[1], 'lapsed', 'PX', ARGV[2])
+        return 1
         """;
 
     private IDatabase Db => redis.GetDatabase();
@@ -82,7 +86,7 @@ public sealed class RedisBudgetLedger(IConnectionMultiplexer redis, TimeProvider
     {
         var n = lines.Count;
         var keys = new RedisKey[(2 * n) + 2];
-        var args = new RedisValue[2 + (2 * n) + 3];
+        var args = new RedisValue[2 + (2 * n) + 4];
         args[0] = amount;
         args[1] = n;
         var payload = new System.Text.StringBuilder().Append(amount);
@@ -100,6 +104,8 @@ public sealed class RedisBudgetLedger(IConnectionMultiplexer redis, TimeProvider
         args[2 + (2 * n)] = (time.GetUtcNow() + ttl).ToUnixTimeMilliseconds();
         args[2 + (2 * n) + 1] = reservationId;
         args[2 + (2 * n) + 2] = payload.ToString();
+        // A safety net only: the settle or the reclaimer removes the key long before this.
+        args[2 + (2 * n) + 3] = (long)(ttl + BudgetLedgerLimits.LapsedRetention).TotalMilliseconds;
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(ReserveScript, keys, args).ConfigureAwait(false))!;
         var status = (int)result[0];
         var line = (int)result[1] - 1;
@@ -114,7 +120,7 @@ public sealed class RedisBudgetLedger(IConnectionMultiplexer redis, TimeProvider
     public async ValueTask<IReadOnlyList<int>> SettleAsync(string reservationId, IReadOnlyList<LedgerLine> lines, long actual, CancellationToken cancellationToken = default)
     {
         var n = lines.Count;
-        var keys = new RedisKey[n + 3];
+        var keys = new RedisKey[n + 2];
         var args = new RedisValue[3 + n];
         args[0] = actual;
         args[1] = n;
@@ -126,7 +132,6 @@ public sealed class RedisBudgetLedger(IConnectionMultiplexer redis, TimeProvider
 
         keys[n] = ReservationKey(reservationId);
         keys[n + 1] = IndexKey;
-        keys[n + 2] = Prefix + "settled:" + reservationId;
         args[2 + n] = reservationId;
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SettleScript, keys, args).ConfigureAwait(false))!;
         return result.Select(r => (int)r - 1).ToList();
@@ -148,7 +153,7 @@ public sealed class RedisBudgetLedger(IConnectionMultiplexer redis, TimeProvider
         var reclaimed = 0;
         foreach (var id in expired)
         {
-            var result = await Db.ScriptEvaluateAsync(ReclaimScript, [ReservationKey(id!), IndexKey], [id]).ConfigureAwait(false);
+            var result = await Db.ScriptEvaluateAsync(ReclaimScript, [ReservationKey(id!), IndexKey], [id, (long)BudgetLedgerLimits.LapsedRetention.TotalMilliseconds]).ConfigureAwait(false);
             reclaimed += (int)result;
         }
 
