@@ -1,5 +1,6 @@
+using System.Data;
+using System.Data.Common;
 using System.Text;
-using LinqToDB;
 using LinqToDB.Data;
 using ScaiGrid.Abstractions.Storage;
 using ScaiGrid.Core.Storage;
@@ -11,7 +12,7 @@ namespace ScaiGrid.Core.Accounting;
 /// (<c>ON CONFLICT DO NOTHING</c> / <c>ON DUPLICATE KEY UPDATE</c> on the primary key), so a batch written
 /// twice — a flusher crashed after the insert, before its acknowledgement, or two replicas raced for an
 /// orphaned batch — leaves every id exactly once, with no read-before-write.
-/// Each statement inserts many rows with bound parameters only; no value is ever spliced into SQL text.
+/// Bound parameters only: no value is ever spliced into SQL text.
 /// </summary>
 public sealed class UsageWriter(ScaiGridDatabase database)
 {
@@ -23,6 +24,13 @@ public sealed class UsageWriter(ScaiGridDatabase database)
         "request_id", "partner_id", "tenant_id", "user_id", "api_key_id", "frontend_model", "backend_model", "provider_id",
         "input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "ttft_ms", "latency_ms", "cost_nano_usd",
         "outcome", "error_code", "is_stream", "created_at",
+    ];
+
+    private static readonly DbType[] ColumnTypes =
+    [
+        DbType.String, DbType.String, DbType.String, DbType.String, DbType.String, DbType.String, DbType.String, DbType.String,
+        DbType.Int64, DbType.Int64, DbType.Int64, DbType.Int64, DbType.Int32, DbType.Int32, DbType.Int64,
+        DbType.String, DbType.String, DbType.Boolean, DbType.Int64,
     ];
 
     private readonly Dictionary<int, string> _statements = [];
@@ -37,45 +45,95 @@ public sealed class UsageWriter(ScaiGridDatabase database)
 
         await using var db = database.Open();
         await using var tx = await db.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await db.OpenDbConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var inserted = database.Engine == DatabaseEngine.Sqlite
+            ? await InsertOneByOneAsync(connection, db.Transaction, records, cancellationToken).ConfigureAwait(false)
+            : await InsertManyPerStatementAsync(connection, db.Transaction, records, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return inserted;
+    }
+
+    /// <summary>
+    /// SQLite: one prepared single-row statement, re-bound per record, inside the transaction — SQLite's fastest
+    /// path (no network round trip to save). A many-row statement would cost more here: Microsoft.Data.Sqlite
+    /// binds each parameter by name, and SQLite finds a name by a linear scan, so binding grows with its square.
+    /// </summary>
+    private async Task<int> InsertOneByOneAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<UsageRecordRow> records, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = Statement(1);
+        var parameters = AddParameters(command, 1);
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        var inserted = 0;
+        foreach (var record in records)
+        {
+            Bind(parameters, 0, record);
+            inserted += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return inserted;
+    }
+
+    /// <summary>MariaDB and PostgreSQL: up to <see cref="RowsPerStatement"/> rows per statement, one round trip each.</summary>
+    private async Task<int> InsertManyPerStatementAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<UsageRecordRow> records, CancellationToken cancellationToken)
+    {
         var inserted = 0;
         for (var start = 0; start < records.Count; start += RowsPerStatement)
         {
             var count = Math.Min(RowsPerStatement, records.Count - start);
-            var parameters = new DataParameter[count * Columns.Length];
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Statement(count);
+            var parameters = AddParameters(command, count);
             for (var row = 0; row < count; row++)
             {
                 Bind(parameters, row, records[start + row]);
             }
 
-            inserted += await db.ExecuteAsync(Statement(count), cancellationToken, parameters).ConfigureAwait(false);
+            inserted += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return inserted;
     }
 
-    private static void Bind(DataParameter[] parameters, int row, UsageRecordRow r)
+    private static DbParameter[] AddParameters(DbCommand command, int rows)
+    {
+        var parameters = new DbParameter[rows * Columns.Length];
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = Name(i);
+            parameter.DbType = ColumnTypes[i % Columns.Length];
+            command.Parameters.Add(parameter);
+            parameters[i] = parameter;
+        }
+
+        return parameters;
+    }
+
+    private static void Bind(DbParameter[] parameters, int row, UsageRecordRow r)
     {
         var i = row * Columns.Length;
-        parameters[i] = DataParameter.VarChar(Name(i), r.RequestId);
-        parameters[i + 1] = DataParameter.VarChar(Name(i + 1), r.PartnerId);
-        parameters[i + 2] = DataParameter.VarChar(Name(i + 2), r.TenantId);
-        parameters[i + 3] = DataParameter.VarChar(Name(i + 3), r.UserId);
-        parameters[i + 4] = DataParameter.VarChar(Name(i + 4), r.ApiKeyId);
-        parameters[i + 5] = DataParameter.VarChar(Name(i + 5), r.FrontendModel);
-        parameters[i + 6] = DataParameter.VarChar(Name(i + 6), r.BackendModel);
-        parameters[i + 7] = DataParameter.VarChar(Name(i + 7), r.ProviderId);
-        parameters[i + 8] = DataParameter.Int64(Name(i + 8), r.InputTokens);
-        parameters[i + 9] = DataParameter.Int64(Name(i + 9), r.OutputTokens);
-        parameters[i + 10] = DataParameter.Int64(Name(i + 10), r.CachedInputTokens);
-        parameters[i + 11] = DataParameter.Int64(Name(i + 11), r.ReasoningTokens);
-        parameters[i + 12] = new DataParameter(Name(i + 12), r.TimeToFirstTokenMs, DataType.Int32);
-        parameters[i + 13] = DataParameter.Int32(Name(i + 13), r.LatencyMs);
-        parameters[i + 14] = DataParameter.Int64(Name(i + 14), r.CostNanoUsd);
-        parameters[i + 15] = DataParameter.VarChar(Name(i + 15), r.Outcome);
-        parameters[i + 16] = DataParameter.VarChar(Name(i + 16), r.ErrorCode);
-        parameters[i + 17] = DataParameter.Boolean(Name(i + 17), r.IsStream);
-        parameters[i + 18] = DataParameter.Int64(Name(i + 18), r.CreatedAt);
+        parameters[i].Value = r.RequestId;
+        parameters[i + 1].Value = r.PartnerId;
+        parameters[i + 2].Value = r.TenantId;
+        parameters[i + 3].Value = r.UserId;
+        parameters[i + 4].Value = (object?)r.ApiKeyId ?? DBNull.Value;
+        parameters[i + 5].Value = r.FrontendModel;
+        parameters[i + 6].Value = (object?)r.BackendModel ?? DBNull.Value;
+        parameters[i + 7].Value = (object?)r.ProviderId ?? DBNull.Value;
+        parameters[i + 8].Value = r.InputTokens;
+        parameters[i + 9].Value = r.OutputTokens;
+        parameters[i + 10].Value = r.CachedInputTokens;
+        parameters[i + 11].Value = r.ReasoningTokens;
+        parameters[i + 12].Value = (object?)r.TimeToFirstTokenMs ?? DBNull.Value;
+        parameters[i + 13].Value = r.LatencyMs;
+        parameters[i + 14].Value = r.CostNanoUsd;
+        parameters[i + 15].Value = r.Outcome;
+        parameters[i + 16].Value = (object?)r.ErrorCode ?? DBNull.Value;
+        parameters[i + 17].Value = r.IsStream;
+        parameters[i + 18].Value = r.CreatedAt;
     }
 
     private static string Name(int index) => "p" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
