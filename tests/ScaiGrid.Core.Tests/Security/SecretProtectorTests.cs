@@ -46,4 +46,33 @@ public sealed class SecretProtectorTests
         Assert.Equal(key[..12], CredentialHasher.LookupPrefix(key));
         Assert.NotEqual(key, CredentialHasher.Generate(CredentialHasher.ApiKeyPrefix));
     }
+
+    [Fact]
+    public async Task CredentialHasher_ReusedPerThreadContexts_GiveTheStoredFormatForEveryHasherAndThread()
+    {
+        var secretA = RandomNumberGenerator.GetBytes(32);
+        var secretB = RandomNumberGenerator.GetBytes(32);
+        var a = new CredentialHasher(secretA);
+        var b = new CredentialHasher(secretB);
+        // The stored format, computed independently: "h1:" + hex(HMAC-SHA-256(HKDF(secret), utf8(credential))).
+        static string Expected(byte[] secret, string credential)
+        {
+            var pepper = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, info: System.Text.Encoding.UTF8.GetBytes("scaigrid/credential-hash/v1"));
+            return "h1:" + Convert.ToHexStringLower(HMACSHA256.HashData(pepper, System.Text.Encoding.UTF8.GetBytes(credential)));
+        }
+
+        var longKey = "sgk_" + new string('x', 2_000) + "é";
+        var checks = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() =>
+        {
+            var key = $"sgk_key_{i}_ünïcode";
+            // Interleaved on one thread: a context must never carry over between hashers or calls.
+            return a.Hash(key) == Expected(secretA, key)
+                && b.Hash(key) == Expected(secretB, key)
+                && a.Hash(key) == Expected(secretA, key)
+                && a.Hash(longKey) == Expected(secretA, longKey)
+                && b.Hash("") == Expected(secretB, "");
+        })));
+
+        Assert.All(checks, Assert.True);
+    }
 }
