@@ -54,4 +54,41 @@ public sealed class JsonBodyTests
 
         Assert.Equal(new Sample("x", 3), sample);
     }
+
+    [Theory]
+    [InlineData("{\"name\":\"x\",\"count\":3} {\"name\":\"y\"}")]
+    [InlineData("{\"name\":\"x\",\"count\":3} trailing")]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task ReadAsync_EmptyOrMoreThanOneValue_IsInvalidJson(string body)
+    {
+        var ex = await Assert.ThrowsAsync<ScaiGridException>(() => JsonBody.ReadAsync(Request(body), TypeInfo, CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.InvalidJson, ex.Code);
+    }
+
+    [Fact]
+    public async Task ReadAsync_BodyArrivingInManySmallChunks_IsReadWhole()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Body = new TrickleStream(Encoding.UTF8.GetBytes("{\"name\":\"" + new string('n', 10_000) + "\",\"count\":7}"));
+        context.Request.ContentType = "application/json";
+
+        var sample = await JsonBody.ReadAsync(context.Request, TypeInfo, CancellationToken.None);
+
+        Assert.Equal(7, sample.Count);
+        Assert.Equal(10_000, sample.Name.Length);
+    }
+
+    /// <summary>Hands out at most 7 bytes per read, the way a slow client's body arrives.</summary>
+    private sealed class TrickleStream(byte[] data) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, 7));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, 7)], cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            base.ReadAsync(buffer, offset, Math.Min(count, 7), cancellationToken);
+    }
 }
