@@ -19,7 +19,7 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
     {
         var incoming = context.Request.Headers[HeaderName];
         var fromClient = incoming.Count == 1 && IsWellFormed(incoming[0]);
-        var id = fromClient ? incoming[0]! : Ids.New("req");
+        var id = fromClient ? incoming[0]! : Ids.NewSortable("req", DateTimeOffset.UtcNow);
         context.TraceIdentifier = id;
         if (fromClient)
         {

@@ -1,0 +1,29 @@
+using ScaiGrid.Core.Storage;
+
+namespace ScaiGrid.Core.Tests.Storage;
+
+public sealed class IdsTests
+{
+    [Fact]
+    public void NewSortable_OrdersByTimeAsText_AndKeepsEightyRandomBits()
+    {
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000);
+        var ids = Enumerable.Range(0, 2_000).Select(i => Ids.NewSortable("req", start.AddMilliseconds(i * 37L))).ToList();
+
+        Assert.All(ids, id => Assert.Matches("^req_[0-9a-hjkmnp-tv-z]{26}$", id));
+        Assert.Equal(ids, ids.OrderBy(id => id, StringComparer.Ordinal).ToList());
+        // Same millisecond: the random part differs.
+        Assert.Equal(1_000, Enumerable.Range(0, 1_000).Select(_ => Ids.NewSortable("req", start)).Distinct().Count());
+        Assert.Equal(ids[0][..14], Ids.NewSortable("req", start)[..14]);
+    }
+
+    [Fact]
+    public void NewSortable_TimePart_SurvivesTheNextCenturies()
+    {
+        var early = Ids.NewSortable("req", DateTimeOffset.FromUnixTimeMilliseconds(0));
+        var late = Ids.NewSortable("req", new DateTimeOffset(2999, 12, 31, 0, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal("req_0000000000", early[..14]);
+        Assert.True(string.CompareOrdinal(early, late) < 0);
+    }
+}
