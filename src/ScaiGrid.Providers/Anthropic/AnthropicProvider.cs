@@ -33,11 +33,10 @@ public sealed class AnthropicProvider : IChatProvider, IChatStreamProvider
     {
         using var message = CreateRequest(target, AnthropicChatTranslator.ToWire(request, target, stream: false));
         using var response = await _executor.SendAsync(target, message, MapErrors(target), cancellationToken).ConfigureAwait(false);
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         AnthropicResponse? wire;
         try
         {
-            wire = await JsonSerializer.DeserializeAsync(body, AnthropicJsonContext.Default.AnthropicResponse, cancellationToken).ConfigureAwait(false);
+            wire = await UpstreamJson.DeserializeAsync(response.Content, AnthropicJsonContext.Default.AnthropicResponse, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is JsonException or IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
         {

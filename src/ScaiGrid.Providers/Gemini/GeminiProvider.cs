@@ -178,11 +178,10 @@ public sealed class GeminiProvider : IChatProvider, IChatStreamProvider, IEmbedd
     private async Task<T> ReadJsonAsync<T>(ProviderTarget target, HttpRequestMessage message, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         using var response = await _executor.SendAsync(target, message, MapErrors(target), cancellationToken).ConfigureAwait(false);
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         T? result;
         try
         {
-            result = await JsonSerializer.DeserializeAsync(stream, type, cancellationToken).ConfigureAwait(false);
+            result = await UpstreamJson.DeserializeAsync(response.Content, type, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is JsonException or IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
         {

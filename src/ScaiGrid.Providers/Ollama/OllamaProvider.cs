@@ -107,8 +107,7 @@ public sealed class OllamaProvider : IChatProvider, IChatStreamProvider, IEmbedd
         UpstreamStreamGuard.ReadAsync(
             async () =>
             {
-                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                return await JsonSerializer.DeserializeAsync(stream, type, cancellationToken).ConfigureAwait(false)
+                return await UpstreamJson.DeserializeAsync(response.Content, type, cancellationToken).ConfigureAwait(false)
                     ?? throw new JsonException("the answer was null.");
             },
             target,

@@ -29,8 +29,7 @@ internal sealed class OpenAIDialectClient(UpstreamHttpExecutor executor, OpenAID
         var wire = await UpstreamStreamGuard.ReadAsync(
             async () =>
             {
-                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                return await JsonSerializer.DeserializeAsync(stream, OpenAIWireContext.Default.OpenAIChatCompletion, cancellationToken).ConfigureAwait(false)
+                return await UpstreamJson.DeserializeAsync(response.Content, OpenAIWireContext.Default.OpenAIChatCompletion, cancellationToken).ConfigureAwait(false)
                     ?? throw new JsonException("the chat completion was null.");
             },
             target,
@@ -64,8 +63,7 @@ internal sealed class OpenAIDialectClient(UpstreamHttpExecutor executor, OpenAID
         return await UpstreamStreamGuard.ReadAsync(
             async () =>
             {
-                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                var wire = await JsonSerializer.DeserializeAsync(stream, OpenAIWireContext.Default.OpenAIEmbeddingList, cancellationToken).ConfigureAwait(false)
+                var wire = await UpstreamJson.DeserializeAsync(response.Content, OpenAIWireContext.Default.OpenAIEmbeddingList, cancellationToken).ConfigureAwait(false)
                     ?? throw new JsonException("the embedding list was null.");
                 return OpenAIChatTranslator.ReadEmbeddingResponse(wire, request.Inputs.Count);
             },
@@ -80,8 +78,7 @@ internal sealed class OpenAIDialectClient(UpstreamHttpExecutor executor, OpenAID
         var wire = await UpstreamStreamGuard.ReadAsync(
             async () =>
             {
-                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                return await JsonSerializer.DeserializeAsync(stream, OpenAIWireContext.Default.OpenAIModelList, cancellationToken).ConfigureAwait(false)
+                return await UpstreamJson.DeserializeAsync(response.Content, OpenAIWireContext.Default.OpenAIModelList, cancellationToken).ConfigureAwait(false)
                     ?? throw new JsonException("the model list was null.");
             },
             target,
