@@ -14,6 +14,8 @@ import statistics
 import sys
 
 raw, rounds, rss_kb, commit, duration, ttfb_n = sys.argv[1:7]
+# What the installation held besides the bench's own tenant, key and models (BENCH_SCALE=1), if anything.
+installation = sys.argv[7] if len(sys.argv) > 7 else "one tenant, one API key, three frontend models"
 rounds = int(rounds)
 
 # Issue 8's targets.
@@ -109,7 +111,7 @@ added_limit = min(MAX_ADDED_P50_US, MAX_ADDED_VS_NGINX * nginx_added)
 lines = []
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 lines.append(f"Commit `{commit}`, {now}, {os.cpu_count()} cores; {rounds} interleaved rounds, "
-             f"wrk {duration} s per run; medians over rounds.")
+             f"wrk {duration} s per run; medians over rounds. Installation: {installation}.")
 lines.append("")
 lines.append("| target | request | 1 conn p50 | p90 | p99 | added p50 vs direct | 64 conn req/s | 64 conn p99 "
              "| % of nginx floor | spread | verdict |")

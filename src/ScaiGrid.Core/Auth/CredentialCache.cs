@@ -70,12 +70,31 @@ public sealed class CredentialCache(ScaiGridDatabase database, ModuleRuntime mod
             .ToDictionary(g => g.Key, g => (IReadOnlySet<string>)g.Select(r => r.Role).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
         var modulePermissions = modules.Modules.SelectMany(m => m.Permissions.Select(p => p.Name)).ToList();
 
+        // Shared, not copied per key: with 100,000 keys over a few role combinations and tenants, one permission
+        // set per distinct role set and one string per distinct tenant/partner id keep the snapshot small
+        // (issue 8's flat-cost check grew resident memory by ≈ 1.5 KiB per key before this).
+        var permissionsByRoles = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Shared(string id) => ids.TryGetValue(id, out var existing) ? existing : ids[id] = id;
+        IReadOnlySet<string> PermissionsOf(IReadOnlySet<string> roles)
+        {
+            var signature = string.Join('\n', roles.Order(StringComparer.Ordinal));
+            if (!permissionsByRoles.TryGetValue(signature, out var set))
+            {
+                permissionsByRoles[signature] = set = RolePermissions.For(roles, modulePermissions);
+            }
+
+            return set;
+        }
+
+        var noRoles = new HashSet<string>(StringComparer.Ordinal);
+        var memberOnly = new HashSet<string>(StringComparer.Ordinal) { Roles.Member };
         var apiKeys = new Dictionary<string, CachedCredential>(keys.Count, StringComparer.Ordinal);
         foreach (var key in keys)
         {
-            var userRoles = rolesByUser.GetValueOrDefault(key.UserId) ?? new HashSet<string>(StringComparer.Ordinal);
+            var userRoles = rolesByUser.GetValueOrDefault(key.UserId) ?? noRoles;
             var (permissionScope, models) = ParseScopes(key.ScopesJson);
-            var permissions = RolePermissions.For(userRoles, modulePermissions);
+            var permissions = PermissionsOf(userRoles);
             if (permissionScope is not null)
             {
                 permissions = permissions.Where(permissionScope.Contains).ToHashSet(StringComparer.Ordinal);
@@ -83,12 +102,12 @@ public sealed class CredentialCache(ScaiGridDatabase database, ModuleRuntime mod
 
             apiKeys[key.KeyHash] = new CachedCredential(key.Id, key.KeyHash, key.ExpiresAt, new CallerContext
             {
-                PartnerId = key.PartnerId,
-                TenantId = key.TenantId,
-                UserId = key.UserId,
+                PartnerId = Shared(key.PartnerId),
+                TenantId = Shared(key.TenantId),
+                UserId = Shared(key.UserId),
                 ApiKeyId = key.Id,
                 Kind = CallerKind.ApiKey,
-                Roles = userRoles.Count == 0 ? new HashSet<string>(StringComparer.Ordinal) { Roles.Member } : userRoles,
+                Roles = userRoles.Count == 0 ? memberOnly : userRoles,
                 Permissions = permissions,
                 AllowedModels = models,
             });
