@@ -1,9 +1,15 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using ScaiGrid.Core.Accounting;
 using ScaiGrid.Core.Auth;
+using ScaiGrid.Core.Configuration;
+using ScaiGrid.Core.Events;
+using ScaiGrid.Core.Models;
 using ScaiGrid.Core.Configuration.Declarative;
 using ScaiGrid.Core.Security;
 using ScaiGrid.Core.Storage;
 using ScaiGrid.Core.Storage.Migrations;
+using StackExchange.Redis;
 
 namespace ScaiGrid.Core.Hosting;
 
@@ -68,6 +74,47 @@ internal static class ApplyCommand
             await Console.Out.WriteLineAsync($"new {credential.Kind} '{credential.Name}' for {credential.Owner}: {credential.Value}  (shown once; store it now)").ConfigureAwait(false);
         }
 
+        if (!dryRun && result.Created + result.Updated > 0)
+        {
+            await TellRunningServersAsync(settings, file.Name, loggers).ConfigureAwait(false);
+        }
+
         return ScaiGridCli.ExitOk;
+    }
+
+    /// <summary>Every topic whose cache an applied file can change: credentials, models and routes, budgets and rate limits.</summary>
+    internal static readonly string[] InvalidatedTopics = [IdentityEvents.Topic, ModelEvents.Changed, BudgetCatalog.ChangedTopic];
+
+    /// <summary>
+    /// With Redis, servers hear invalidations on the shared event bus: publish them, so the applied changes
+    /// (a new key, a revoked one, a model) take effect at once instead of at the next periodic refresh
+    /// (10 s for models and limits, 30 s for credentials). Without Redis there is no channel to other
+    /// processes; they pick the changes up on that refresh. The changes are applied either way, so a Redis
+    /// failure here is a warning, not a failed apply.
+    /// </summary>
+    private static async Task TellRunningServersAsync(ScaiGridSettings settings, string fileName, ILoggerFactory loggers)
+    {
+        if (settings.RedisConfiguration is not { } redisConfiguration)
+        {
+            await Console.Out.WriteLineAsync("running servers pick the changes up within 30 s (no SCAIGRID_REDIS_URL to notify them at once)").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConfiguration).ConfigureAwait(false);
+            var bus = new RedisEventBus(redis, loggers.CreateLogger<RedisEventBus>());
+            var payload = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["type"] = "config_file", ["id"] = fileName });
+            foreach (var topic in InvalidatedTopics)
+            {
+                await bus.PublishAsync(topic, payload).ConfigureAwait(false);
+            }
+
+            await Console.Out.WriteLineAsync("told running servers to reload (via Redis)").ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            await Console.Error.WriteLineAsync($"scaigrid: warning: could not notify running servers through Redis ({ex.Message}); they pick the changes up within 30 s").ConfigureAwait(false);
+        }
     }
 }
