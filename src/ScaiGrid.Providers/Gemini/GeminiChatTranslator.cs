@@ -81,7 +81,7 @@ internal static class GeminiChatTranslator
             if (part.FunctionCall is { } call)
             {
                 toolCalls ??= [];
-                toolCalls.Add(ToToolCall(call, toolCalls.Count));
+                toolCalls.Add(ToToolCall(call, toolCalls.Count, part.ThoughtSignature));
             }
             else if (part.Thought == true)
             {
@@ -167,12 +167,57 @@ internal static class GeminiChatTranslator
         };
     }
 
-    public static ToolCall ToToolCall(GeminiFunctionCall call, int index) => new()
+    public static ToolCall ToToolCall(GeminiFunctionCall call, int index, string? thoughtSignature) => new()
     {
-        Id = string.IsNullOrEmpty(call.Id) ? NewCallId(index) : call.Id,
+        Id = WithThoughtSignature(string.IsNullOrEmpty(call.Id) ? NewCallId(index) : call.Id, thoughtSignature),
         Name = call.Name ?? string.Empty,
         Arguments = call.Args is { ValueKind: JsonValueKind.Object } args ? args.GetRawText() : "{}",
     };
+
+    /// <summary>Between a call id and the thought signature it carries; ids never contain it otherwise.</summary>
+    internal const string ThoughtSignatureMarker = "__ts_";
+
+    /// <summary>
+    /// Gemini thinking models sign their function calls (<c>thoughtSignature</c> on the part), and Gemini 3
+    /// rejects a follow-up request whose replayed calls lack the signature. Applications only echo back the
+    /// tool call id, so the signature rides in it — base64url, so the id stays within <c>[A-Za-z0-9_-]</c>,
+    /// which every provider accepts should the conversation later fail over — and is restored on replay.
+    /// </summary>
+    internal static string WithThoughtSignature(string id, string? signature)
+    {
+        if (string.IsNullOrEmpty(signature) || !IsBase64(signature))
+        {
+            return id;
+        }
+
+        return id + ThoughtSignatureMarker + signature.TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    /// <summary>The signature a call id carries, back in Gemini's base64; null when it carries none.</summary>
+    internal static string? ThoughtSignatureOf(string id)
+    {
+        var at = id.IndexOf(ThoughtSignatureMarker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var encoded = id[(at + ThoughtSignatureMarker.Length)..].Replace('-', '+').Replace('_', '/');
+        return encoded.Length == 0 ? null : encoded.PadRight(encoded.Length + ((4 - (encoded.Length % 4)) % 4), '=');
+    }
+
+    private static bool IsBase64(string value)
+    {
+        foreach (var c in value)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('+' or '/' or '='))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// Gemini's generateContent gives function calls no id, but the canonical contract (and OpenAI
@@ -203,13 +248,17 @@ internal static class GeminiChatTranslator
 
     private static List<GeminiPart> ModelParts(ChatMessage message, int index, Dictionary<string, string> functionByCallId)
     {
-        // ReasoningContent is not replayed: thought parts only carry meaning with Gemini's
-        // thoughtSignature, which the canonical message does not keep.
+        // ReasoningContent is not replayed: a thought summary is not the thought, and Gemini needs only the
+        // signatures back, which the function calls carry in their ids (see WithThoughtSignature).
         var parts = UserParts(message, index);
         foreach (var call in message.ToolCalls ?? [])
         {
             functionByCallId[call.Id] = call.Name;
-            parts.Add(new GeminiPart { FunctionCall = new GeminiFunctionCall { Name = call.Name, Args = ParseObject(call.Arguments, $"messages[{index}].tool_calls") } });
+            parts.Add(new GeminiPart
+            {
+                FunctionCall = new GeminiFunctionCall { Name = call.Name, Args = ParseObject(call.Arguments, $"messages[{index}].tool_calls") },
+                ThoughtSignature = ThoughtSignatureOf(call.Id),
+            });
         }
 
         return parts;

@@ -48,7 +48,7 @@ internal static class GeminiStreamParser
                 if (part.FunctionCall is { } call)
                 {
                     // Gemini sends each call whole, never split across chunks.
-                    var toolCall = GeminiChatTranslator.ToToolCall(call, toolCalls);
+                    var toolCall = GeminiChatTranslator.ToToolCall(call, toolCalls, part.ThoughtSignature);
                     yield return new ToolCallDelta(toolCalls++, toolCall.Id, toolCall.Name, toolCall.Arguments);
                 }
                 else if (!string.IsNullOrEmpty(part.Text))

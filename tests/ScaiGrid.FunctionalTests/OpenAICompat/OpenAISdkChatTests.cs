@@ -112,6 +112,46 @@ public sealed class OpenAISdkChatTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ToolCall_Gemini_ThoughtSignatureRidesInTheCallIdAndGoesBackUpstream(bool streamFirstTurn)
+    {
+        _gateway.Gemini.Enqueue(new FakeScenario { Kind = FakeScenarioKind.ToolCall, ToolName = "get_weather", ToolArguments = """{"city":"Rome"}""" });
+        var client = OpenAISdk.Chat(_gateway.Server, "test/gemini");
+        var options = new ChatCompletionOptions { Tools = { Weather } };
+        List<ChatMessage> messages = [new UserChatMessage("Weather in Rome?")];
+        string callId;
+        if (streamFirstTurn)
+        {
+            string? id = null;
+            await foreach (var update in client.CompleteChatStreamingAsync(messages, options))
+            {
+                id ??= update.ToolCallUpdates.FirstOrDefault()?.ToolCallId;
+            }
+
+            callId = id!;
+            messages.Add(new AssistantChatMessage([ChatToolCall.CreateFunctionToolCall(callId, "get_weather", BinaryData.FromString("""{"city":"Rome"}"""))]));
+        }
+        else
+        {
+            ChatCompletion first = await client.CompleteChatAsync(messages, options);
+            callId = Assert.Single(first.ToolCalls).Id;
+            messages.Add(new AssistantChatMessage(first));
+        }
+
+        messages.Add(new ToolChatMessage(callId, "21°C"));
+        await client.CompleteChatAsync(messages, options);
+
+        // Ids stay within [A-Za-z0-9_-], which every provider accepts, however long the signature.
+        Assert.Matches("^[A-Za-z0-9_-]+$", callId);
+        var replayed = JsonDocument.Parse(_gateway.Gemini.LastRequest.Body).RootElement.GetProperty("contents")[1];
+        Assert.Equal("model", replayed.GetProperty("role").GetString());
+        var part = Assert.Single(replayed.GetProperty("parts").EnumerateArray());
+        Assert.Equal("get_weather", part.GetProperty("functionCall").GetProperty("name").GetString());
+        Assert.Equal(FakeGeminiServer.ThoughtSignature, part.GetProperty("thoughtSignature").GetString());
+    }
+
+    [Theory]
     [MemberData(nameof(Backends))]
     public async Task ToolCall_Streaming_EveryBackend_DeltasRebuildTheCall(string model)
     {

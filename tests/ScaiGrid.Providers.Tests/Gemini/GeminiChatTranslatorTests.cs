@@ -196,6 +196,46 @@ public sealed class GeminiChatTranslatorTests
         Assert.Equal("mPT2aM3vBqXb", response.UpstreamResponseId);
     }
 
+    [Theory]
+    [InlineData("AbC+/xyz09==")]
+    [InlineData("AbC+/xyz0w8=")]
+    [InlineData("AbC+/xyz")]
+    public void ThoughtSignature_OfAFunctionCall_SurvivesTheRoundTripThroughTheCallId(string signature)
+    {
+        var body = """
+            {"candidates":[{"content":{"parts":[
+                {"functionCall":{"name":"get_weather","args":{"city":"Paris"}},"thoughtSignature":"SIGNATURE"},
+                {"functionCall":{"name":"get_time","args":{}}}
+              ],"role":"model"},"finishReason":"STOP","index":0}]}
+            """.Replace("SIGNATURE", signature, StringComparison.Ordinal);
+        var calls = GeminiChatTranslator.FromWire(JsonSerializer.Deserialize(body, GeminiJsonContext.Default.GeminiResponse)!).Message.ToolCalls!;
+
+        Assert.Matches("^call_0_[0-9a-f]+__ts_[A-Za-z0-9_-]+$", calls[0].Id);
+        Assert.DoesNotContain("__ts_", calls[1].Id, StringComparison.Ordinal);
+        var wire = Wire(new ChatRequest
+        {
+            Model = "m",
+            Messages =
+            [
+                ChatMessage.FromText(ChatRole.User, "Weather?"),
+                new ChatMessage { Role = ChatRole.Assistant, ToolCalls = calls },
+                new ChatMessage { Role = ChatRole.Tool, ToolCallId = calls[0].Id, Content = [ContentPart.FromText("sunny")] },
+                new ChatMessage { Role = ChatRole.Tool, ToolCallId = calls[1].Id, Content = [ContentPart.FromText("noon")] },
+            ],
+        });
+        var parts = wire.GetProperty("contents")[1].GetProperty("parts");
+        Assert.Equal(signature, parts[0].GetProperty("thoughtSignature").GetString());
+        Assert.False(parts[1].TryGetProperty("thoughtSignature", out _));
+        Assert.Equal("get_weather", wire.GetProperty("contents")[2].GetProperty("parts")[0].GetProperty("functionResponse").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void ThoughtSignature_NotBase64_IsNotCarried()
+    {
+        Assert.Equal("call_0_ab", GeminiChatTranslator.WithThoughtSignature("call_0_ab", "not base64!"));
+        Assert.Null(GeminiChatTranslator.ThoughtSignatureOf("call_0_ab"));
+    }
+
     [Fact]
     public void FromWire_PromptBlocked_ThrowsContentFiltered()
     {

@@ -194,8 +194,14 @@ public sealed class FakeGeminiServer : FakeUpstreamServer
         return Enumerable.Range(0, dimensions).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
     }
 
+    /// <summary>
+    /// The opaque signature this fake puts on its function-call parts, as Gemini thinking models do (Gemini 3
+    /// requires it back on the replayed call). Base64 with '+', '/' and padding, like the real ones.
+    /// </summary>
+    public static readonly string ThoughtSignature = Convert.ToBase64String([0xFB, 0xEF, 0xFF, 0x01, 0x7E, 0x3F, 0xBF, 0xA0, 0x11, 0x22]);
+
     private static object[] ResponseParts(FakeScenario scenario) => scenario.Kind == FakeScenarioKind.ToolCall
-        ? [new { functionCall = new { name = scenario.ToolName, args = JsonDocument.Parse(scenario.ToolArguments).RootElement } }]
+        ? [new { functionCall = new { name = scenario.ToolName, args = JsonDocument.Parse(scenario.ToolArguments).RootElement }, thoughtSignature = ThoughtSignature }]
         : [new { text = scenario.Text }];
 
     /// <summary>
