@@ -35,7 +35,10 @@ public sealed class UsageWriter(ScaiGridDatabase database)
 
     private readonly Dictionary<int, string> _statements = [];
 
-    /// <returns>How many of the records were new (engines count a skipped duplicate as 0).</returns>
+    /// <returns>
+    /// Rows the database reports as affected: the new records on SQLite; on MariaDB the client's default
+    /// found-rows mode may count a skipped duplicate too. Informational only — correctness rests on the key.
+    /// </returns>
     public async Task<int> WriteAsync(IReadOnlyList<UsageRecordRow> records, CancellationToken cancellationToken)
     {
         if (records.Count == 0)
