@@ -87,8 +87,7 @@ public sealed class AdminContext(
 
             if (invalidates is not null)
             {
-                var payload = System.Text.Json.JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["type"] = targetType, ["id"] = note.TargetId ?? string.Empty });
-                await bus.PublishAsync(invalidates, payload, CancellationToken.None).ConfigureAwait(false);
+                await AdminTopics.PublishAsync(bus, invalidates, targetType, note.TargetId ?? string.Empty).ConfigureAwait(false);
             }
 
             return result;
@@ -127,6 +126,13 @@ public static class AdminTopics
 
     /// <summary>Budgets and rate limits.</summary>
     public const string Limits = ScaiGrid.Core.Accounting.BudgetCatalog.ChangedTopic;
+
+    /// <summary>Every topic, for a change that may touch anything (an applied config file).</summary>
+    public static readonly string[] All = [Identity, Models, Limits];
+
+    /// <summary>Tells every replica to reload what <paramref name="topic"/> caches; the payload names the changed object.</summary>
+    public static ValueTask PublishAsync(IEventBus bus, string topic, string objectType, string objectId) =>
+        bus.PublishAsync(topic, System.Text.Json.JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["type"] = objectType, ["id"] = objectId }), CancellationToken.None);
 }
 
 /// <summary>What a mutation tells the audit log: its target, the tenancy the object lives in, and a change summary (redacted on write).</summary>

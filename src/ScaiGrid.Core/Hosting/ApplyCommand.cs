@@ -1,10 +1,8 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using ScaiGrid.Core.Accounting;
+using ScaiGrid.Core.Admin;
 using ScaiGrid.Core.Auth;
 using ScaiGrid.Core.Configuration;
 using ScaiGrid.Core.Events;
-using ScaiGrid.Core.Models;
 using ScaiGrid.Core.Configuration.Declarative;
 using ScaiGrid.Core.Security;
 using ScaiGrid.Core.Storage;
@@ -82,8 +80,8 @@ internal static class ApplyCommand
         return ScaiGridCli.ExitOk;
     }
 
-    /// <summary>Every topic whose cache an applied file can change: credentials, models and routes, budgets and rate limits.</summary>
-    internal static readonly string[] InvalidatedTopics = [IdentityEvents.Topic, ModelEvents.Changed, BudgetCatalog.ChangedTopic];
+    /// <summary>The longest a running server takes to see the changes by itself: its credential safety-net refresh.</summary>
+    private static readonly int RefreshSeconds = (int)CredentialCacheService.FullRefreshInterval.TotalSeconds;
 
     /// <summary>
     /// With Redis, servers hear invalidations on the shared event bus: publish them, so the applied changes
@@ -96,7 +94,7 @@ internal static class ApplyCommand
     {
         if (settings.RedisConfiguration is not { } redisConfiguration)
         {
-            await Console.Out.WriteLineAsync("running servers pick the changes up within 30 s (no SCAIGRID_REDIS_URL to notify them at once)").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"running servers pick the changes up within {RefreshSeconds} s (no SCAIGRID_REDIS_URL to notify them at once)").ConfigureAwait(false);
             return;
         }
 
@@ -104,17 +102,16 @@ internal static class ApplyCommand
         {
             await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConfiguration).ConfigureAwait(false);
             var bus = new RedisEventBus(redis, loggers.CreateLogger<RedisEventBus>());
-            var payload = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["type"] = "config_file", ["id"] = fileName });
-            foreach (var topic in InvalidatedTopics)
+            foreach (var topic in AdminTopics.All)
             {
-                await bus.PublishAsync(topic, payload).ConfigureAwait(false);
+                await AdminTopics.PublishAsync(bus, topic, "config_file", fileName).ConfigureAwait(false);
             }
 
             await Console.Out.WriteLineAsync("told running servers to reload (via Redis)").ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            await Console.Error.WriteLineAsync($"scaigrid: warning: could not notify running servers through Redis ({ex.Message}); they pick the changes up within 30 s").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"scaigrid: warning: could not notify running servers through Redis ({ex.Message}); they pick the changes up within {RefreshSeconds} s").ConfigureAwait(false);
         }
     }
 }
