@@ -13,19 +13,13 @@ public static class Ids
     private const int TimeChars = 10;
     private const int SortableRandomChars = 16;
 
+    private const int RandomChars = 20;
+
     public static string New(string prefix)
     {
-        Span<byte> bytes = stackalloc byte[20];
-        RandomNumberGenerator.Fill(bytes);
-        return string.Create(prefix.Length + 1 + bytes.Length, (prefix, bytes.ToArray()), static (span, state) =>
-        {
-            state.prefix.AsSpan().CopyTo(span);
-            span[state.prefix.Length] = '_';
-            for (var i = 0; i < state.Item2.Length; i++)
-            {
-                span[state.prefix.Length + 1 + i] = Alphabet[state.Item2[i] & 31];
-            }
-        });
+        Span<char> chars = stackalloc char[prefix.Length + 1 + RandomChars];
+        FillRandom(chars[Prefix(chars, prefix)..]);
+        return new string(chars);
     }
 
     /// <summary>
@@ -36,25 +30,36 @@ public static class Ids
     /// </summary>
     public static string NewSortable(string prefix, DateTimeOffset now)
     {
-        Span<byte> random = stackalloc byte[SortableRandomChars];
-        RandomNumberGenerator.Fill(random);
-        var ms = (ulong)now.ToUnixTimeMilliseconds();
         Span<char> chars = stackalloc char[prefix.Length + 1 + TimeChars + SortableRandomChars];
-        prefix.AsSpan().CopyTo(chars);
-        chars[prefix.Length] = '_';
-        var at = prefix.Length + 1;
+        var at = Prefix(chars, prefix);
+        var ms = (ulong)now.ToUnixTimeMilliseconds();
         for (var i = TimeChars - 1; i >= 0; i--)
         {
             chars[at + i] = Alphabet[(int)(ms & 31)];
             ms >>= 5;
         }
 
-        for (var i = 0; i < SortableRandomChars; i++)
-        {
-            chars[at + TimeChars + i] = Alphabet[random[i] & 31];
-        }
-
+        FillRandom(chars[(at + TimeChars)..]);
         return new string(chars);
+    }
+
+    /// <summary>Writes <c>{prefix}_</c> and returns where the rest of the id starts.</summary>
+    private static int Prefix(Span<char> chars, string prefix)
+    {
+        prefix.AsSpan().CopyTo(chars);
+        chars[prefix.Length] = '_';
+        return prefix.Length + 1;
+    }
+
+    /// <summary>Fills <paramref name="destination"/> with cryptographically random characters of the alphabet (5 bits each).</summary>
+    private static void FillRandom(Span<char> destination)
+    {
+        Span<byte> random = stackalloc byte[destination.Length];
+        RandomNumberGenerator.Fill(random);
+        for (var i = 0; i < destination.Length; i++)
+        {
+            destination[i] = Alphabet[random[i] & 31];
+        }
     }
 }
 
