@@ -35,18 +35,24 @@ public sealed class RedisBudgetLedger(IConnectionMultiplexer redis, TimeProvider
         return {0, 0}
         """;
 
-    // KEYS: spent_1..n, reservation, index ; ARGV: actual, n, threshold_1..n, id
-    // No reservation key: settled before (or never reserved), so committing again would count twice.
-    private const string SettleScript = """
-        local n = tonumber(ARGV[2])
-        local payload = redis.call('GET', KEYS[n+1])
-        if not payload then return {} end
-        if payload ~= 'lapsed' then
+    // A held reservation's payload is "amount|reserved_key_1|…": give the amount back to every reserved counter.
+    private const string ReleaseFunction = """
+        local function release(payload)
           local amount = nil
           for part in string.gmatch(payload, '([^|]+)') do
             if amount == nil then amount = tonumber(part) else redis.call('DECRBY', part, amount) end
           end
         end
+
+        """;
+
+    // KEYS: spent_1..n, reservation, index ; ARGV: actual, n, threshold_1..n, id
+    // No reservation key: settled before (or never reserved), so committing again would count twice.
+    private const string SettleScript = ReleaseFunction + """
+        local n = tonumber(ARGV[2])
+        local payload = redis.call('GET', KEYS[n+1])
+        if not payload then return {} end
+        if payload ~= 'lapsed' then release(payload) end
         redis.call('DEL', KEYS[n+1])
         redis.call('ZREM', KEYS[n+2], ARGV[3+n])
         local actual = tonumber(ARGV[1])
@@ -62,14 +68,11 @@ public sealed class RedisBudgetLedger(IConnectionMultiplexer redis, TimeProvider
 
     // KEYS: reservation, index ; ARGV: id, lapsed_retention_ms
     // The reservation turns into a tombstone: its request may still settle late and must then commit.
-    private const string ReclaimScript = """
+    private const string ReclaimScript = ReleaseFunction + """
         local payload = redis.call('GET', KEYS[1])
         redis.call('ZREM', KEYS[2], ARGV[1])
         if (not payload) or payload == 'lapsed' then return 0 end
-        local amount = nil
-        for part in string.gmatch(payload, '([^|]+)') do
-          if amount == nil then amount = tonumber(part) else redis.call('DECRBY', part, amount) end
-        end
+        release(payload)
         redis.call('SET', KEYS[1], 'lapsed', 'PX', ARGV[2])
         return 1
         """;
