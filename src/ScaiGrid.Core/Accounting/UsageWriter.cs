@@ -106,7 +106,9 @@ public sealed class UsageWriter(ScaiGridDatabase database)
         for (var i = 0; i < parameters.Length; i++)
         {
             var parameter = command.CreateParameter();
-            parameter.ParameterName = Name(i);
+            // Named with its '@' prefix, exactly as the SQL spells it: Microsoft.Data.Sqlite looks a bare name
+            // up four times (as given, then with '@', ':' and '$'), and SQLite scans every name on each lookup.
+            parameter.ParameterName = "@" + Name(i);
             parameter.DbType = ColumnTypes[i % Columns.Length];
             command.Parameters.Add(parameter);
             parameters[i] = parameter;
