@@ -51,15 +51,37 @@ public static class Ids
         return prefix.Length + 1;
     }
 
+    /// <summary>Random bytes drawn from the OS generator per call of <see cref="RandomNumberGenerator.Fill"/>.</summary>
+    private const int RandomPoolBytes = 512;
+
+    // Each thread draws its random bytes in 512-byte blocks: one RandomNumberGenerator.Fill (an OpenSSL
+    // RAND_bytes call with its locking, error-queue clearing and fork check) per ≈ 20 ids instead of per id.
+    // The bytes are as random as before; a consumed byte is zeroed so the pool never holds a past id's bytes.
+    [ThreadStatic]
+    private static byte[]? t_randomPool;
+
+    [ThreadStatic]
+    private static int t_randomUsed;
+
     /// <summary>Fills <paramref name="destination"/> with cryptographically random characters of the alphabet (5 bits each).</summary>
     private static void FillRandom(Span<char> destination)
     {
-        Span<byte> random = stackalloc byte[destination.Length];
-        RandomNumberGenerator.Fill(random);
+        var pool = t_randomPool;
+        if (pool is null || RandomPoolBytes - t_randomUsed < destination.Length)
+        {
+            pool = t_randomPool ??= new byte[RandomPoolBytes];
+            RandomNumberGenerator.Fill(pool);
+            t_randomUsed = 0;
+        }
+
+        var random = pool.AsSpan(t_randomUsed, destination.Length);
+        t_randomUsed += destination.Length;
         for (var i = 0; i < destination.Length; i++)
         {
             destination[i] = Alphabet[random[i] & 31];
         }
+
+        random.Clear();
     }
 }
 
