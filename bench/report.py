@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns bench/run.sh's raw wrk and curl outputs into the Markdown table of bench/results/latest.md.
 
-usage: report.py RAW_DIR ROUNDS RSS_KB COMMIT DURATION_S TTFB_N
+usage: report.py RAW_DIR ROUNDS RSS_KB COMMIT DURATION_S TTFB_N [INSTALLATION] [FORWARDER_RSS_KB]
 
 Every figure is the median over the rounds; "spread" is (max - min) / median of the 64-connection
 throughput across rounds, so a reader sees when a round should be repeated (issue 8: > 10 % is not noise).
@@ -16,6 +16,7 @@ import sys
 raw, rounds, rss_kb, commit, duration, ttfb_n = sys.argv[1:7]
 # What the installation held besides the bench's own tenant, key and models (BENCH_SCALE=1), if anything.
 installation = sys.argv[7] if len(sys.argv) > 7 else "one tenant, one API key, three frontend models"
+forwarder_rss_kb = sys.argv[8] if len(sys.argv) > 8 else None
 rounds = int(rounds)
 
 # Issue 8's targets.
@@ -30,6 +31,7 @@ NOISY_SPREAD = 0.10
 TARGETS = [
     ("direct", "(a) direct to the mock", "POST :18081/v1/chat/completions"),
     ("nginx", "(b) nginx reverse proxy (floor)", "POST :18082/v1/chat/completions"),
+    ("forwarder", "(g) plain ASP.NET Core forwarder", "POST :18083/v1/chat/completions (bench/forwarder)"),
     ("oai", "(c) ScaiGrid OpenAI-compatible", "POST /oai/v1/chat/completions, bench/openai"),
     ("native", "(d) ScaiGrid native", "POST /v1/inference/chat, bench/openai"),
     ("anthropic", "(f) ScaiGrid native → Anthropic", "POST /v1/inference/chat, bench/anthropic"),
@@ -125,6 +127,8 @@ for name, label, request in TARGETS:
         verdict = "reference"
     elif name == "nginx":
         verdict = "floor"
+    elif name == "forwarder":
+        verdict = "reference: no auth, routing, budgets, limits or accounting"
     else:
         problems = []
         if not added <= added_limit:
@@ -162,6 +166,15 @@ lines.append(f"| (e) stream time to first byte, p50 of {ttfb_n} per round: direc
              f"{f' ({bad_direct + bad_sg} non-200 answers!)' if bad_direct or bad_sg else ''} |")
 lines.append(f"| ScaiGrid resident memory (VmRSS) after the run | {rss_mib:.0f} MiB | {MAX_RSS_MIB:g} MiB "
              f"| {'PASS' if rss_ok else 'FAIL'} |")
+forwarder = rows.get("forwarder")
+if forwarder and forwarder["rps"]:
+    share_of_forwarder = rows["oai"]["rps"] / forwarder["rps"]
+    beats = share_of_forwarder >= 1.0 and rows["oai"]["p50"] <= forwarder["p50"]
+    overall &= beats
+    memory = f", {int(forwarder_rss_kb) / 1024:.0f} MiB resident" if forwarder_rss_kb else ""
+    lines.append(f"| ScaiGrid `/oai/v1` vs the plain forwarder (g){memory}: throughput, added p50 "
+                 f"| {share_of_forwarder:.0%}, {('+' if rows['oai']['p50'] >= forwarder['p50'] else '')}"
+                 f"{fmt_us(rows['oai']['p50'] - forwarder['p50'])} | ≥ 100 %, ≤ +0 µs | {'PASS' if beats else 'FAIL'} |")
 lines.append(f"| nginx floor's own added p50 (for the ≤ 2× rule) | +{fmt_us(nginx_added)} | — | — |")
 lines.append("")
 lines.append(f"Overall: **{'PASS' if overall else 'FAIL'}**. Added-p50 limit this run: "

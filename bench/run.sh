@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side overhead benchmark (issue 8): the same fast mock upstream measured directly, through a
 # plain nginx reverse proxy (the floor) and through ScaiGrid with authentication, routing, budgets, rate
-# limits and accounting all on. Writes bench/results/latest.md (and prints it).
+# limits and accounting all on, next to a plain ASP.NET Core forwarder (bench/forwarder) as the reference. Writes bench/results/latest.md (and prints it).
 #
 #   bash bench/run.sh                 build, run 3 interleaved rounds, write the table
 #   BENCH_SKIP_BUILD=1 bash bench/run.sh   reuse bench/.out/app (BENCH_LABEL names what it was built from)
@@ -32,6 +32,7 @@ SCALE="${BENCH_SCALE:-0}"
 MOCK_PORT=18081
 FLOOR_PORT=18082
 SG_PORT=18000
+FWD_PORT=18083
 KEY="sgk_bench_key_0123456789abcdefghijklmnop"
 
 log() { echo "bench: $*" >&2; }
@@ -82,7 +83,7 @@ if ! have nginx || ! have wrk || ! have curl || ! have python3; then
 fi
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
-for port in "$MOCK_PORT" "$FLOOR_PORT" "$SG_PORT"; do
+for port in "$MOCK_PORT" "$FLOOR_PORT" "$SG_PORT" "$FWD_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     die "127.0.0.1:$port is already in use (another bench run?)"
   fi
@@ -96,6 +97,11 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 || ! -x "$OUT/app/scaigrid" ]]; then
   log "publishing ScaiGrid (Release) to $OUT/app"
   dotnet publish "$REPO/src/ScaiGrid" -c Release -o "$OUT/app" --nologo -v quiet >"$OUT/publish.log" 2>&1 \
     || { tail -30 "$OUT/publish.log" >&2; die "dotnet publish failed"; }
+fi
+if [[ "${BENCH_SKIP_BUILD:-0}" != 1 || ! -x "$OUT/forwarder/plain-forwarder" ]]; then
+  log "publishing the plain forwarder (Release) to $OUT/forwarder"
+  dotnet publish "$BENCH/forwarder" -c Release -o "$OUT/forwarder" --nologo -v quiet >"$OUT/publish-forwarder.log" 2>&1 \
+    || { tail -30 "$OUT/publish-forwarder.log" >&2; die "dotnet publish of bench/forwarder failed"; }
 fi
 COMMIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 DIRTY="$(git -C "$REPO" status --porcelain -- src 2>/dev/null | head -1)"
@@ -127,6 +133,12 @@ wait_http "http://127.0.0.1:$MOCK_PORT/" || die "mock nginx did not start (see $
 start_nginx floor
 wait_http "http://127.0.0.1:$FLOOR_PORT/" || die "floor nginx did not start (see $NGINX_PREFIX/floor.error.log)"
 
+# The reference row: issue 8's "deliberately plain ASP.NET Core forwarder" (bench/forwarder), same runtime.
+"$OUT/forwarder/plain-forwarder" --urls "http://127.0.0.1:$FWD_PORT" --upstream "http://127.0.0.1:$MOCK_PORT" >"$OUT/forwarder.log" 2>&1 &
+FWD_PID=$!
+PIDS+=("$FWD_PID")
+wait_http "http://127.0.0.1:$FWD_PORT/" || { tail -20 "$OUT/forwarder.log" >&2; die "the plain forwarder did not start"; }
+
 # Every canned body must parse before anything is measured against it.
 check_json() { # url body-file
   curl -sf -X POST -H 'Content-Type: application/json' --data-binary "@$2" "$1" | python3 -c 'import json,sys; json.load(sys.stdin)' \
@@ -135,6 +147,7 @@ check_json() { # url body-file
 check_json "http://127.0.0.1:$MOCK_PORT/v1/chat/completions" "$BENCH/body-openai.json"
 check_json "http://127.0.0.1:$MOCK_PORT/anthropic/v1/messages" "$BENCH/body-native.json"
 check_json "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" "$BENCH/body-openai.json"
+check_json "http://127.0.0.1:$FWD_PORT/v1/chat/completions" "$BENCH/body-openai.json"
 curl -sf -X POST --data-binary "@$BENCH/body-stream.json" "http://127.0.0.1:$MOCK_PORT/stream/v1/chat/completions" | tail -2 | grep -q '^data: \[DONE\]' \
   || die "mock stream does not end with data: [DONE]"
 
@@ -176,6 +189,7 @@ curl -sf "${auth[@]}" --data-binary "@$BENCH/body-stream.json" "http://127.0.0.1
 TARGETS=(
   "direct|http://127.0.0.1:$MOCK_PORT/v1/chat/completions|body-openai.json"
   "nginx|http://127.0.0.1:$FLOOR_PORT/v1/chat/completions|body-openai.json"
+  "forwarder|http://127.0.0.1:$FWD_PORT/v1/chat/completions|body-openai.json"
   "oai|http://127.0.0.1:$SG_PORT/oai/v1/chat/completions|body-openai.json"
   "native|http://127.0.0.1:$SG_PORT/v1/inference/chat|body-native.json"
   "anthropic|http://127.0.0.1:$SG_PORT/v1/inference/chat|body-anthropic.json"
@@ -198,7 +212,8 @@ run_ttfb() { # name url round
     --data-binary "@$BENCH/body-stream.json" -w '%{http_code} %{time_starttransfer}\n' >"$RAW/ttfb-$name-r$round.txt"
 }
 
-log "warming up ScaiGrid (${WARMUP_S}s per surface)"
+# Both .NET processes (the forwarder and ScaiGrid's three surfaces) get the same JIT/PGO warm-up.
+log "warming up the forwarder and ScaiGrid (${WARMUP_S}s per surface)"
 for t in "${TARGETS[@]:2}"; do
   IFS='|' read -r name url body <<<"$t"
   BENCH_BODY="$BENCH/$body" BENCH_KEY="$KEY" wrk -t2 -c16 -d"${WARMUP_S}s" -s "$BENCH/post.lua" "$url" >/dev/null
@@ -220,7 +235,8 @@ for (( round=1; round<=ROUNDS; round++ )); do
 done
 
 RSS_KB="$(awk '/^VmRSS:/ {print $2}' "/proc/$SG_PID/status")"
-python3 "$BENCH/report.py" "$RAW" "$ROUNDS" "$RSS_KB" "$COMMIT" "$DURATION" "$TTFB_N" "$INSTALLATION" >"$REPORT"
+FWD_RSS_KB="$(awk '/^VmRSS:/ {print $2}' "/proc/$FWD_PID/status")"
+python3 "$BENCH/report.py" "$RAW" "$ROUNDS" "$RSS_KB" "$COMMIT" "$DURATION" "$TTFB_N" "$INSTALLATION" "$FWD_RSS_KB" >"$REPORT"
 cat "$REPORT"
 # The simple console logger prefixes levels as warn:/fail:/crit:.
 if grep -qE '(warn|fail|crit): ' "$OUT/scaigrid.log"; then
