@@ -16,28 +16,39 @@ public static class TokenEstimator
 
     public static long InputUpperBound(ChatRequest request)
     {
+        // Indexed loops: foreach over an IReadOnlyList boxes an enumerator per list, per request.
         long total = PerRequest;
-        foreach (var message in request.Messages)
+        var messages = request.Messages;
+        for (var m = 0; m < messages.Count; m++)
         {
+            var message = messages[m];
             total += PerMessage;
             if (message.Content is { } parts)
             {
-                foreach (var part in parts)
+                for (var p = 0; p < parts.Count; p++)
                 {
+                    var part = parts[p];
                     total += part.Type == ContentPartType.Image ? PerImage : Encoding.UTF8.GetByteCount(part.Text ?? string.Empty);
                 }
             }
 
-            foreach (var call in message.ToolCalls ?? [])
+            if (message.ToolCalls is { } calls)
             {
-                total += Encoding.UTF8.GetByteCount(call.Name) + Encoding.UTF8.GetByteCount(call.Arguments) + PerMessage;
+                for (var c = 0; c < calls.Count; c++)
+                {
+                    total += Encoding.UTF8.GetByteCount(calls[c].Name) + Encoding.UTF8.GetByteCount(calls[c].Arguments) + PerMessage;
+                }
             }
         }
 
-        foreach (var tool in request.Tools ?? [])
+        if (request.Tools is { } tools)
         {
-            total += Encoding.UTF8.GetByteCount(tool.Name) + Encoding.UTF8.GetByteCount(tool.Description ?? string.Empty)
-                     + (tool.Parameters is { } schema ? Encoding.UTF8.GetByteCount(schema.GetRawText()) : 0);
+            for (var t = 0; t < tools.Count; t++)
+            {
+                var tool = tools[t];
+                total += Encoding.UTF8.GetByteCount(tool.Name) + Encoding.UTF8.GetByteCount(tool.Description ?? string.Empty)
+                         + (tool.Parameters is { } schema ? Encoding.UTF8.GetByteCount(schema.GetRawText()) : 0);
+            }
         }
 
         return total;

@@ -94,7 +94,7 @@ public sealed partial class DispatchService(
         // The request's overhead clock: time spent here waiting on upstreams is not gateway overhead.
         var timing = httpContext.HttpContext?.Features.Get<RequestTiming>();
         ScaiGridException? lastError = null;
-        var failedBackends = new HashSet<string>(StringComparer.Ordinal);
+        HashSet<string>? failedBackends = null; // only a failover needs it
         var attempts = 0;
         var round = 0;
         while (attempts < options.MaxAttempts)
@@ -153,7 +153,7 @@ public sealed partial class DispatchService(
                     span?.SetStatus(ActivityStatusCode.Error, ex.Code.Code);
                     breaker.RecordFailure();
                     ReportCircuit(breaker);
-                    failedBackends.Add(route.Backend.Id);
+                    (failedBackends ??= new HashSet<string>(StringComparer.Ordinal)).Add(route.Backend.Id);
                     lastError = ex;
                     LogAttemptFailed(route.Backend.Id, route.Backend.Target.ProviderType, ex.Code.Code, attempts);
                 }
@@ -204,7 +204,7 @@ public sealed partial class DispatchService(
         }
 
         // One backend failing the same way tells the caller more than a generic "unavailable".
-        if (failedBackends.Count == 1 && plan.Count == 1)
+        if (failedBackends?.Count == 1 && plan.Count == 1)
         {
             throw lastError;
         }

@@ -31,6 +31,18 @@ public sealed class RoutingService(ModelCatalog catalog, CircuitBreakerRegistry 
     /// </summary>
     public IReadOnlyList<RouteEntry> Plan(FrontendEntry model, string capability, Random? random = null)
     {
+        if (model.Routes.Count == 1)
+        {
+            // The common case, one backend: the catalog's own immutable route list is the plan — no lists per request.
+            var only = model.Routes[0].Backend;
+            if (!only.Capabilities.Contains(capability))
+            {
+                throw NotSupported(model, capability);
+            }
+
+            return breakers.For(only.Id).IsAvailable ? model.Routes : throw Unavailable(model);
+        }
+
         random ??= Random.Shared;
         var capable = new List<RouteEntry>(model.Routes.Count);
         foreach (var route in model.Routes)
@@ -43,7 +55,7 @@ public sealed class RoutingService(ModelCatalog catalog, CircuitBreakerRegistry 
 
         if (capable.Count == 0)
         {
-            throw new ScaiGridException(ErrorCodes.CapabilityNotSupported, $"Model '{model.Slug}' does not support {capability}.", "model");
+            throw NotSupported(model, capability);
         }
 
         var available = new List<RouteEntry>(capable.Count);
@@ -57,7 +69,7 @@ public sealed class RoutingService(ModelCatalog catalog, CircuitBreakerRegistry 
 
         if (available.Count == 0)
         {
-            throw new ScaiGridException(ErrorCodes.BackendUnavailable, $"Every backend of '{model.Slug}' is unavailable; retry later.") { RetryAfterSeconds = 5 };
+            throw Unavailable(model);
         }
 
         if (string.Equals(model.Strategy, WeightedStrategy, StringComparison.Ordinal))
@@ -82,6 +94,12 @@ public sealed class RoutingService(ModelCatalog catalog, CircuitBreakerRegistry 
 
         return ordered;
     }
+
+    private static ScaiGridException NotSupported(FrontendEntry model, string capability) =>
+        new(ErrorCodes.CapabilityNotSupported, $"Model '{model.Slug}' does not support {capability}.", "model");
+
+    private static ScaiGridException Unavailable(FrontendEntry model) =>
+        new(ErrorCodes.BackendUnavailable, $"Every backend of '{model.Slug}' is unavailable; retry later.") { RetryAfterSeconds = 5 };
 
     /// <summary>Weighted random order without replacement: each next pick is random by the remaining weights.</summary>
     internal static List<RouteEntry> WeightedOrder(List<RouteEntry> routes, Random random)

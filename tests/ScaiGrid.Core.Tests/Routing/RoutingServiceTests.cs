@@ -95,6 +95,29 @@ public sealed class RoutingServiceTests
     }
 
     [Fact]
+    public void Plan_OneAvailableBackend_IsTheCatalogsOwnRouteList()
+    {
+        var model = Model("priority", Route("a", 1, 100));
+
+        Assert.Same(model.Routes, _routing.Plan(model, "chat"));
+    }
+
+    [Fact]
+    public void Plan_TwoBackends_AllOpenOrIncapable_NameTheSameErrorsAsOne()
+    {
+        var model = Model("priority", Route("a", 1, 100, "chat"), Route("b", 2, 100, "chat"));
+        var incapable = Assert.Throws<ScaiGridException>(() => _routing.Plan(model, "embeddings"));
+        _breakers.For("a").RecordFailure();
+        _breakers.For("b").RecordFailure();
+
+        var unavailable = Assert.Throws<ScaiGridException>(() => _routing.Plan(model, "chat"));
+
+        Assert.Equal(ErrorCodes.CapabilityNotSupported, incapable.Code);
+        Assert.Equal(ErrorCodes.BackendUnavailable, unavailable.Code);
+        Assert.Equal(5, unavailable.RetryAfterSeconds);
+    }
+
+    [Fact]
     public void Plan_ZeroWeight_IsUsedOnlyAfterTheOthers()
     {
         var plans = Enumerable.Range(0, 100).Select(i => _routing.Plan(Model("weighted", Route("cold", 1, 0), Route("hot", 1, 10)), "chat", new Random(i))[0].Backend.Id);
