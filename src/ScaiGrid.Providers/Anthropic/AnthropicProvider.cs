@@ -32,7 +32,7 @@ public sealed class AnthropicProvider : IChatProvider, IChatStreamProvider
     public async Task<ChatResponse> ChatAsync(ProviderTarget target, ChatRequest request, CancellationToken cancellationToken)
     {
         using var message = CreateRequest(target, AnthropicChatTranslator.ToWire(request, target, stream: false));
-        using var response = await _executor.SendAsync(target, message, MapErrors(target), cancellationToken).ConfigureAwait(false);
+        using var response = await _executor.SendAsync(target, message, MapErrors, cancellationToken).ConfigureAwait(false);
         AnthropicResponse? wire;
         try
         {
@@ -54,7 +54,7 @@ public sealed class AnthropicProvider : IChatProvider, IChatStreamProvider
         using var message = CreateRequest(target, AnthropicChatTranslator.ToWire(request, target, stream: true));
 
         // Status and error bodies are dealt with here, before the first event is yielded.
-        using var response = await _executor.SendAsync(target, message, MapErrors(target), cancellationToken).ConfigureAwait(false);
+        using var response = await _executor.SendAsync(target, message, MapErrors, cancellationToken).ConfigureAwait(false);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var events = AnthropicStreamParser.ParseAsync(SseReader.ReadEventsAsync(body, cancellationToken), cancellationToken);
         await using var enumerator = events.GetAsyncEnumerator(cancellationToken);
@@ -112,6 +112,6 @@ public sealed class AnthropicProvider : IChatProvider, IChatStreamProvider
         return message;
     }
 
-    private static UpstreamErrorMapper MapErrors(ProviderTarget target) =>
-        (status, body, retryAfter) => AnthropicErrors.FromResponse(status, body, retryAfter, target.ApiKey);
+    private static ScaiGridException MapErrors(ProviderTarget target, int status, string body, int? retryAfter) =>
+        AnthropicErrors.FromResponse(status, body, retryAfter, target.ApiKey);
 }

@@ -49,7 +49,7 @@ public sealed class GeminiProvider : IChatProvider, IChatStreamProvider, IEmbedd
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
 
         // Status and error bodies are dealt with here, before the first event is yielded.
-        using var response = await _executor.SendAsync(target, message, MapErrors(target), cancellationToken).ConfigureAwait(false);
+        using var response = await _executor.SendAsync(target, message, MapErrors, cancellationToken).ConfigureAwait(false);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var events = GeminiStreamParser.ParseAsync(SseReader.ReadEventsAsync(stream, cancellationToken), cancellationToken);
         await using var enumerator = events.GetAsyncEnumerator(cancellationToken);
@@ -177,7 +177,7 @@ public sealed class GeminiProvider : IChatProvider, IChatStreamProvider, IEmbedd
 
     private async Task<T> ReadJsonAsync<T>(ProviderTarget target, HttpRequestMessage message, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
-        using var response = await _executor.SendAsync(target, message, MapErrors(target), cancellationToken).ConfigureAwait(false);
+        using var response = await _executor.SendAsync(target, message, MapErrors, cancellationToken).ConfigureAwait(false);
         T? result;
         try
         {
@@ -208,6 +208,6 @@ public sealed class GeminiProvider : IChatProvider, IChatStreamProvider, IEmbedd
         return message;
     }
 
-    private static UpstreamErrorMapper MapErrors(ProviderTarget target) =>
-        (status, body, retryAfter) => GeminiErrors.FromResponse(status, body, retryAfter, target.ApiKey);
+    private static ScaiGridException MapErrors(ProviderTarget target, int status, string body, int? retryAfter) =>
+        GeminiErrors.FromResponse(status, body, retryAfter, target.ApiKey);
 }

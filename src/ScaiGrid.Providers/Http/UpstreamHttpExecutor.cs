@@ -6,8 +6,11 @@ using ScaiGrid.Abstractions.Providers;
 
 namespace ScaiGrid.Providers.Http;
 
-/// <summary>Turns an upstream's non-2xx answer (status, body text, Retry-After seconds) into a ScaiGrid error.</summary>
-public delegate ScaiGridException UpstreamErrorMapper(int status, string body, int? retryAfterSeconds);
+/// <summary>
+/// Turns an upstream's non-2xx answer (status, body text, Retry-After seconds) into a ScaiGrid error. The target
+/// is a parameter, not captured, so providers pass one static method instead of a closure per call.
+/// </summary>
+public delegate ScaiGridException UpstreamErrorMapper(ProviderTarget target, int status, string body, int? retryAfterSeconds);
 
 /// <summary>Timeouts the executor applies to every upstream call.</summary>
 public sealed record UpstreamTimeouts
@@ -75,7 +78,7 @@ public sealed class UpstreamHttpExecutor : IDisposable
         using (response)
         {
             var body = await ReadBoundedAsync(response.Content, cancellationToken).ConfigureAwait(false);
-            throw mapErrors((int)response.StatusCode, body, RetryAfterSeconds(response));
+            throw mapErrors(target, (int)response.StatusCode, body, RetryAfterSeconds(response));
         }
     }
 

@@ -12,9 +12,6 @@ namespace ScaiGrid.Providers.Ollama;
 /// </summary>
 internal static class OllamaErrors
 {
-    public static UpstreamErrorMapper For(ProviderTarget target) =>
-        (status, body, retryAfter) => Map(target, status, body, retryAfter);
-
     public static ScaiGridException Map(ProviderTarget target, int status, string body, int? retryAfterSeconds)
     {
         var message = OpenAIErrors.Scrub(OpenAIErrors.Parse(body).Message, target.ApiKey) ?? $"HTTP {status} without an error message.";

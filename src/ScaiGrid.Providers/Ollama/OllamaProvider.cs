@@ -32,7 +32,7 @@ public sealed class OllamaProvider : IChatProvider, IChatStreamProvider, IEmbedd
     {
         var body = OllamaChatTranslator.WriteChatRequest(request, target.UpstreamModel, stream: false);
         using var message = Create(HttpMethod.Post, target, "api/chat", body, AcceptJson);
-        using var response = await _executor.SendAsync(target, message, OllamaErrors.For(target), cancellationToken).ConfigureAwait(false);
+        using var response = await _executor.SendAsync(target, message, OllamaErrors.Map, cancellationToken).ConfigureAwait(false);
         var wire = await ReadJsonAsync(response, target, OllamaWireContext.Default.OllamaChatResponse, cancellationToken).ConfigureAwait(false);
         if (wire.Error is { } error)
         {
@@ -51,7 +51,7 @@ public sealed class OllamaProvider : IChatProvider, IChatStreamProvider, IEmbedd
         using var message = Create(HttpMethod.Post, target, "api/chat", body, AcceptNdjson);
 
         // Disposing this enumerator disposes the response and so aborts the upstream generation.
-        using var response = await _executor.SendAsync(target, message, OllamaErrors.For(target), cancellationToken).ConfigureAwait(false);
+        using var response = await _executor.SendAsync(target, message, OllamaErrors.Map, cancellationToken).ConfigureAwait(false);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var e in UpstreamStreamGuard.GuardAsync(OllamaStreamParser.ParseAsync(stream, target, cancellationToken), target, cancellationToken).ConfigureAwait(false))
         {
@@ -63,7 +63,7 @@ public sealed class OllamaProvider : IChatProvider, IChatStreamProvider, IEmbedd
     {
         var body = OllamaChatTranslator.WriteEmbeddingRequest(request, target.UpstreamModel);
         using var message = Create(HttpMethod.Post, target, "api/embed", body, AcceptJson);
-        using var response = await _executor.SendAsync(target, message, OllamaErrors.For(target), cancellationToken).ConfigureAwait(false);
+        using var response = await _executor.SendAsync(target, message, OllamaErrors.Map, cancellationToken).ConfigureAwait(false);
         var wire = await ReadJsonAsync(response, target, OllamaWireContext.Default.OllamaEmbedResponse, cancellationToken).ConfigureAwait(false);
         return await UpstreamStreamGuard.ReadAsync(() => Task.FromResult(OllamaChatTranslator.ReadEmbeddingResponse(wire, request.Inputs.Count)), target, cancellationToken).ConfigureAwait(false);
     }
@@ -71,7 +71,7 @@ public sealed class OllamaProvider : IChatProvider, IChatStreamProvider, IEmbedd
     public async Task<IReadOnlyList<string>> ListModelsAsync(ProviderTarget target, CancellationToken cancellationToken)
     {
         using var message = Create(HttpMethod.Get, target, "api/tags", null, AcceptJson);
-        using var response = await _executor.SendAsync(target, message, OllamaErrors.For(target), cancellationToken).ConfigureAwait(false);
+        using var response = await _executor.SendAsync(target, message, OllamaErrors.Map, cancellationToken).ConfigureAwait(false);
         var wire = await ReadJsonAsync(response, target, OllamaWireContext.Default.OllamaTagList, cancellationToken).ConfigureAwait(false);
         var names = new List<string>(wire.Models?.Count ?? 0);
         foreach (var model in wire.Models ?? [])
@@ -103,13 +103,7 @@ public sealed class OllamaProvider : IChatProvider, IChatStreamProvider, IEmbedd
         return message;
     }
 
-    private static Task<T> ReadJsonAsync<T>(HttpResponseMessage response, ProviderTarget target, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
-        UpstreamStreamGuard.ReadAsync(
-            async () =>
-            {
-                return await UpstreamJson.DeserializeAsync(response.Content, type, cancellationToken).ConfigureAwait(false)
-                    ?? throw new JsonException("the answer was null.");
-            },
-            target,
-            cancellationToken);
+    private static Task<T> ReadJsonAsync<T>(HttpResponseMessage response, ProviderTarget target, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+        where T : class =>
+        UpstreamStreamGuard.ReadJsonAsync(response.Content, type, target, cancellationToken);
 }

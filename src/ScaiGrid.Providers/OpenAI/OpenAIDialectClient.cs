@@ -25,15 +25,8 @@ internal sealed class OpenAIDialectClient(UpstreamHttpExecutor executor, OpenAID
         var body = OpenAIChatTranslator.WriteChatRequest(request, target.UpstreamModel, dialect, stream: false);
 
         using var message = Create(HttpMethod.Post, target, "chat/completions", body, AcceptJson);
-        using var response = await executor.SendAsync(target, message, OpenAIErrors.For(target), cancellationToken).ConfigureAwait(false);
-        var wire = await UpstreamStreamGuard.ReadAsync(
-            async () =>
-            {
-                return await UpstreamJson.DeserializeAsync(response.Content, OpenAIWireContext.Default.OpenAIChatCompletion, cancellationToken).ConfigureAwait(false)
-                    ?? throw new JsonException("the chat completion was null.");
-            },
-            target,
-            cancellationToken).ConfigureAwait(false);
+        using var response = await executor.SendAsync(target, message, OpenAIErrors.Map, cancellationToken).ConfigureAwait(false);
+        var wire = await UpstreamStreamGuard.ReadJsonAsync(response.Content, OpenAIWireContext.Default.OpenAIChatCompletion, target, cancellationToken).ConfigureAwait(false);
         return OpenAIChatTranslator.ReadChatResponse(wire);
     }
 
@@ -47,7 +40,7 @@ internal sealed class OpenAIDialectClient(UpstreamHttpExecutor executor, OpenAID
 
         // The response (and with it the upstream connection) lives exactly as long as this enumerator:
         // a consumer that stops early or is cancelled disposes it and so aborts the upstream request.
-        using var response = await executor.SendAsync(target, message, OpenAIErrors.For(target), cancellationToken).ConfigureAwait(false);
+        using var response = await executor.SendAsync(target, message, OpenAIErrors.Map, cancellationToken).ConfigureAwait(false);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var e in UpstreamStreamGuard.GuardAsync(OpenAIStreamParser.ParseAsync(stream, target, cancellationToken), target, cancellationToken).ConfigureAwait(false))
         {
@@ -59,30 +52,16 @@ internal sealed class OpenAIDialectClient(UpstreamHttpExecutor executor, OpenAID
     {
         var body = OpenAIChatTranslator.WriteEmbeddingRequest(request, target.UpstreamModel, dialect);
         using var message = Create(HttpMethod.Post, target, "embeddings", body, AcceptJson);
-        using var response = await executor.SendAsync(target, message, OpenAIErrors.For(target), cancellationToken).ConfigureAwait(false);
-        return await UpstreamStreamGuard.ReadAsync(
-            async () =>
-            {
-                var wire = await UpstreamJson.DeserializeAsync(response.Content, OpenAIWireContext.Default.OpenAIEmbeddingList, cancellationToken).ConfigureAwait(false)
-                    ?? throw new JsonException("the embedding list was null.");
-                return OpenAIChatTranslator.ReadEmbeddingResponse(wire, request.Inputs.Count);
-            },
-            target,
-            cancellationToken).ConfigureAwait(false);
+        using var response = await executor.SendAsync(target, message, OpenAIErrors.Map, cancellationToken).ConfigureAwait(false);
+        var wire = await UpstreamStreamGuard.ReadJsonAsync(response.Content, OpenAIWireContext.Default.OpenAIEmbeddingList, target, cancellationToken).ConfigureAwait(false);
+        return await UpstreamStreamGuard.ReadAsync(() => Task.FromResult(OpenAIChatTranslator.ReadEmbeddingResponse(wire, request.Inputs.Count)), target, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<string>> ListModelsAsync(ProviderTarget target, CancellationToken cancellationToken)
     {
         using var message = Create(HttpMethod.Get, target, "models", null, AcceptJson);
-        using var response = await executor.SendAsync(target, message, OpenAIErrors.For(target), cancellationToken).ConfigureAwait(false);
-        var wire = await UpstreamStreamGuard.ReadAsync(
-            async () =>
-            {
-                return await UpstreamJson.DeserializeAsync(response.Content, OpenAIWireContext.Default.OpenAIModelList, cancellationToken).ConfigureAwait(false)
-                    ?? throw new JsonException("the model list was null.");
-            },
-            target,
-            cancellationToken).ConfigureAwait(false);
+        using var response = await executor.SendAsync(target, message, OpenAIErrors.Map, cancellationToken).ConfigureAwait(false);
+        var wire = await UpstreamStreamGuard.ReadJsonAsync(response.Content, OpenAIWireContext.Default.OpenAIModelList, target, cancellationToken).ConfigureAwait(false);
         var ids = new List<string>(wire.Data?.Count ?? 0);
         foreach (var model in wire.Data ?? [])
         {

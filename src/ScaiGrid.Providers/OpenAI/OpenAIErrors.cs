@@ -15,9 +15,6 @@ internal static class OpenAIErrors
 {
     private const int MaxMessageLength = 2000;
 
-    public static UpstreamErrorMapper For(ProviderTarget target) =>
-        (status, body, retryAfter) => Map(target, status, body, retryAfter);
-
     public static ScaiGridException Map(ProviderTarget target, int status, string body, int? retryAfterSeconds)
     {
         var parsed = Parse(body);
