@@ -24,7 +24,7 @@ internal static class ObservabilityServiceCollectionExtensions
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("scaigrid", serviceVersion: typeof(ScaiGridMetrics).Assembly.GetName().Version?.ToString(3))
                 .AddAttributes([new("scaigrid.mode", settings.Mode.ToString().ToLowerInvariant())]))
-            .WithMetrics(m => m.AddMeter(ScaiGridMetrics.MeterName).AddPrometheusExporter(o =>
+            .WithMetrics(m => m.AddMeter(ScaiGridMetrics.MeterName, "System.Runtime").AddPrometheusExporter(o =>
             {
                 // A scrape must reflect the traffic before it, not a cached copy (the default caches 300 ms).
                 o.ScrapeResponseCacheDurationMilliseconds = 0;
