@@ -114,6 +114,17 @@ public sealed partial class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_CarryTheRuntimeSeries_ForSizingMemory()
+    {
+        using var response = await _server.Client.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Matches("(?m)^dotnet_gc_heap_total_allocated_bytes_total(\\{[^}]*\\})? [1-9]", text);
+        Assert.Matches("(?m)^dotnet_process_memory_working_set_bytes(\\{[^}]*\\})? [1-9]", text);
+        Assert.Matches("(?m)^dotnet_thread_pool_queue_length_total(\\{[^}]*\\})? [0-9]", text);
+    }
+
+    [Fact]
     public async Task TypedMethods_ProduceTheDocumentedSeries()
     {
         var metrics = _server.Services.GetRequiredService<ScaiGridMetrics>();
