@@ -80,6 +80,13 @@ public sealed class AdminContext(
         {
             var result = await run(note).ConfigureAwait(false);
             Record(action, targetType, note, "success");
+            if (invalidates is not null)
+            {
+                // Before the reload and the event, so that every replica's next periodic check sees it too.
+                await using var db = database.Open();
+                await ChangeMarkers.BumpAsync(db, [invalidates], CancellationToken.None).ConfigureAwait(false);
+            }
+
             if (invalidates == IdentityEvents.Topic)
             {
                 await credentials.RefreshAsync(CancellationToken.None).ConfigureAwait(false);

@@ -274,8 +274,10 @@ public sealed class ConfigApplierTests
         Assert.Equal((0, 1), (result.Created, result.Updated));
         Assert.Equal(["updated backend_model openai-gpt-4o (pricing)"], result.Changes);
         var changedTables = after.Keys.Where(t => !before[t].SequenceEqual(after[t])).ToList();
-        Assert.Equal(["backend_models"], changedTables);
-        var changedRow = Assert.Single(DatabaseDump.Added(before, after));
+        // Besides that row, only the change markers moved: how running servers learn that something changed.
+        Assert.Equal(["backend_models", "change_markers"], changedTables);
+        Assert.Equal(3, DatabaseDump.Added(before, after).Count(r => r.StartsWith("change_markers: ", StringComparison.Ordinal)));
+        var changedRow = Assert.Single(DatabaseDump.Added(before, after), r => r.StartsWith("backend_models: ", StringComparison.Ordinal));
         Assert.Contains("id=openai-gpt-4o |", changedRow, StringComparison.Ordinal);
         Assert.Contains("output_nano_usd_per_mtok=12000000001 |", changedRow, StringComparison.Ordinal);
     }

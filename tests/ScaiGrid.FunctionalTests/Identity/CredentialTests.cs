@@ -48,6 +48,21 @@ public sealed class CredentialTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AdminMutations_BumpTheirTopicsChangeMarker_SoOtherReplicasPeriodicCheckReloads()
+    {
+        var database = _world.Server.Services.GetRequiredService<ScaiGridDatabase>();
+        var before = await ChangeMarkers.ReadAsync(database, CancellationToken.None);
+
+        await CreateTenantAdminKeyAsync("marker");
+        var after = await ChangeMarkers.ReadAsync(database, CancellationToken.None);
+
+        // A user and a key: two identity mutations; models and limits untouched.
+        Assert.Equal(before["identity.changed"] + 2, after["identity.changed"]);
+        Assert.Equal(before["models.changed"], after["models.changed"]);
+        Assert.Equal(before["limits.changed"], after["limits.changed"]);
+    }
+
+    [Fact]
     public async Task ApiKey_Plaintext_InNoTableAndNoLogLineAndNotInListOrGet()
     {
         var (id, key, _) = await CreateTenantAdminKeyAsync("secrecy");

@@ -65,8 +65,15 @@ public sealed class ConfigApplier(ScaiGridDatabase database, SecretProtector pro
 
                 var run = new ConfigApplyRun(db, protector, hasher, existing, dryRun);
                 await run.RunAsync(file, cancellationToken).ConfigureAwait(false);
+                var result = run.Result();
+                if (!dryRun && result.Created + result.Updated > 0)
+                {
+                    // In the same transaction as the changes: a replica that sees them also sees the marker move.
+                    await ChangeMarkers.BumpAsync(db, ChangeMarkers.Topics, cancellationToken).ConfigureAwait(false);
+                }
+
                 await Finish(transaction, dryRun, cancellationToken).ConfigureAwait(false);
-                return run.Result();
+                return result;
             }
         }
     }
